@@ -1,0 +1,682 @@
+"""Turn a unit folder into a validated `Unit`, or raise InputError listing every problem.
+
+Nothing is written by this stage. Every file is read, every row checked, and all the
+problems are gathered (mkdocs-style) before anything is raised, each naming its file and
+row or key, in Vietnamese. The folder layout is documented in README.md ("Thư mục đơn vị").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from pipeline import attachments as attach
+from pipeline.errors import InputError, Problem
+from pipeline.levels import Level
+from pipeline.model import (
+    Activity,
+    Ballot,
+    CollectiveBallot,
+    DocumentRef,
+    Member,
+    PersonBallot,
+    Role,
+    Signatory,
+    Source,
+    Subject,
+    SubUnit,
+    SubUnitType,
+    Unit,
+    UnitType,
+)
+from pipeline.tables import Column, Row, find_table, read_table
+from pipeline.tally import BallotCount
+from pipeline.vntext import fold, nfc, text_problem, upper
+
+UNIT_FILE = "don-vi.yaml"
+MEMBERS = "dang-vien"
+SUB_UNITS = "to-chuc-truc-thuoc"
+MEMBER_BALLOTS = "phieu-dang-vien"
+COMMITTEE_BALLOTS = "phieu-cap-uy-vien"
+COLLECTIVE_BALLOTS = "phieu-tap-the"
+ATTACHMENTS_DIR = "dinh-kem"
+
+T = TypeVar("T")
+
+MEMBER_COLUMNS = (
+    Column("ma", ("Mã", "Mã đảng viên", "Mã số"), required=True),
+    Column("ho_ten", ("Họ và tên", "Họ tên"), required=True),
+    Column("ngay_sinh", ("Ngày sinh",)),
+    Column("chi_bo", ("Chi bộ", "Chi bộ trực thuộc", "Sinh hoạt tại chi bộ")),
+    Column("chuc_vu", ("Chức vụ", "Chức vụ chính quyền, đoàn thể")),
+    Column("cap_uy", ("Cấp ủy", "Chức vụ cấp ủy cơ sở")),
+    Column("cap_uy_chi_bo", ("Cấp ủy chi bộ", "Chức vụ chi ủy")),
+    Column("loai", ("Loại đảng viên", "Chính thức/Dự bị"), required=True),
+    Column("ngay_vao_dang", ("Ngày vào Đảng", "Ngày kết nạp"), required=True),
+    Column("sinh_hoat", ("Tình trạng sinh hoạt",)),
+    Column("xep_loai_ccvc", ("Xếp loại CCVC", "Xếp loại công chức, viên chức")),
+    Column("thang_nghi_om", ("Số tháng nghỉ ốm", "Nghỉ ốm (tháng)")),
+    Column("ky_luat", ("Kỷ luật trong năm", "Kỷ luật")),
+    Column("tu_khac_phuc", ("Tự phát hiện, khắc phục", "Tự khắc phục")),
+    Column("noi_cu_tru", ("Nơi cư trú",)),
+    Column("tu_xep_loai", ("Tự xếp loại", "Tự nhận mức xếp loại")),
+    Column("chuyen_den", ("Chuyển đến trong năm", "Chuyển đến")),
+)
+SUB_UNIT_COLUMNS = (
+    Column("ma", ("Mã", "Mã tổ chức"), required=True),
+    Column("ten", ("Tên", "Tên tổ chức", "Tên chi bộ"), required=True),
+    Column("loai", ("Loại", "Loại hình")),
+    Column("ngay_thanh_lap", ("Ngày thành lập",)),
+    Column("co_cap_uy", ("Có cấp ủy", "Có chi ủy")),
+)
+VOTE_COLUMNS = (
+    Column("HTXSNV", ("Hoàn thành xuất sắc nhiệm vụ",), required=True),
+    Column("HTTNV", ("Hoàn thành tốt nhiệm vụ",), required=True),
+    Column("HTNV", ("Hoàn thành nhiệm vụ",), required=True),
+    Column("KHTNV", ("Không hoàn thành nhiệm vụ",), required=True),
+    Column("co_mat", ("Có mặt", "present", "Số có mặt"), required=True),
+    Column("tong_so", ("Tổng số", "total", "Tổng số đảng viên chính thức"), required=True),
+    Column("quyet_dinh", ("Người đứng đầu quyết định", "Quyết định của người đứng đầu")),
+)
+PERSON_BALLOT_COLUMNS = (
+    Column("ma", ("Mã", "Mã đảng viên"), required=True),
+    Column("ho_ten", ("Họ và tên", "Họ tên")),
+    Column("noi_bo_phieu", ("Nơi bỏ phiếu", "Cấp ủy bỏ phiếu")),
+    *VOTE_COLUMNS,
+)
+COLLECTIVE_BALLOT_COLUMNS = (
+    Column("to_chuc", ("Tổ chức", "Mã tổ chức"), required=True),
+    Column("doi_tuong", ("Đối tượng",), required=True),
+    *VOTE_COLUMNS,
+)
+
+UNIT_KEYS = {
+    "loai", "ten", "ky_hieu", "cap_tren", "co_quan_cap_tren", "dia_danh", "nam",
+    "ngay_danh_gia", "ngay_thanh_lap", "co_cap_uy", "van_ban", "nguoi_ky",
+    "ho_so_ca_nhan", "noi_nhan", "dinh_kem",
+}
+BASE_BODY = {"", "co so", "cap uy co so", "dang uy", "chi uy", "chi bo"}
+
+
+class Collector:
+    """Gathers problems; `check` records one when a condition fails."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, where: str, message: str) -> None:
+        self.problems.append(Problem(file, where, message))
+
+    def parse(self, file: str, where: str, text: str, parser: Callable[[str], T],
+              default: T) -> T:
+        try:
+            return parser(text)
+        except ValueError as exc:
+            self.add(file, where, str(exc))
+            return default
+
+
+# --- value parsers: each raises ValueError with a Vietnamese message ---------------------
+
+
+def parse_date(text: str | date) -> date:
+    if isinstance(text, datetime):
+        return text.date()
+    if isinstance(text, date):
+        return text
+    value = str(text).strip()
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"ngày «{value}» không hợp lệ (viết dd/mm/yyyy, ví dụ 05/01/2025)")
+
+
+def parse_optional_date(text: str) -> date | None:
+    return parse_date(text) if text.strip() else None
+
+
+def parse_level(text: str) -> Level:
+    level = Level.parse(text)
+    if level is None:
+        raise ValueError(f"mức xếp loại «{text}» không có; dùng HTXSNV, HTTNV, HTNV hoặc KHTNV")
+    return level
+
+
+def parse_optional_level(text: str) -> Level | None:
+    return parse_level(text) if text.strip() else None
+
+
+def parse_bool(text: str) -> bool:
+    key = fold(text)
+    if key in {"", "khong", "no", "false", "0", "k"}:
+        return False
+    if key in {"co", "x", "yes", "true", "1", "c"}:
+        return True
+    raise ValueError(f"«{text}» phải là Có hoặc Không")
+
+
+def parse_official(text: str) -> bool:
+    key = fold(text)
+    if key in {"chinh thuc", "ct", "co", "x"}:
+        return True
+    if key in {"du bi", "db", "khong"}:
+        return False
+    raise ValueError(f"loại đảng viên «{text}» phải là «chính thức» hoặc «dự bị»")
+
+
+def parse_role(text: str) -> Role | None:
+    key = fold(text)
+    if not key:
+        return None
+    if key.startswith("pho bi thu"):
+        return Role.DEPUTY
+    if key.startswith("bi thu"):
+        return Role.SECRETARY
+    if key.startswith("uy vien") or key in {"cap uy vien", "dang uy vien", "chi uy vien"}:
+        return Role.MEMBER
+    raise ValueError(f"chức vụ cấp ủy «{text}» phải là Bí thư, Phó Bí thư hoặc Ủy viên")
+
+
+def parse_activity(text: str) -> Activity:
+    key = fold(text)
+    if key in {"", "dang sinh hoat", "binh thuong"}:
+        return Activity.ACTIVE
+    if key.startswith("mien"):
+        return Activity.EXEMPT
+    if key.startswith("dinh chi"):
+        return Activity.SUSPENDED
+    raise ValueError(f"tình trạng sinh hoạt «{text}» phải để trống, «miễn sinh hoạt» "
+                     "hoặc «đình chỉ sinh hoạt»")
+
+
+def parse_count(text: str) -> int:
+    value = text.strip()
+    if not re.fullmatch(r"-?\d+", value):
+        raise ValueError(f"«{value}» không phải số nguyên")
+    return int(value)
+
+
+def parse_months(text: str) -> float:
+    value = text.strip().replace(",", ".")
+    if not value:
+        return 0.0
+    try:
+        months = float(value)
+    except ValueError:
+        raise ValueError(f"số tháng «{text}» không phải là số") from None
+    if not 0 <= months <= 12:
+        raise ValueError(f"số tháng nghỉ ốm «{text}» phải từ 0 đến 12")
+    return months
+
+
+def parse_sub_type(text: str) -> SubUnitType:
+    key = fold(text)
+    if key in {"", "chi bo", "chi bo truc thuoc", "chi_bo_truc_thuoc"}:
+        return SubUnitType.CHI_BO_TRUC_THUOC
+    if key in {"dang bo bo phan", "dang_bo_bo_phan"}:
+        return SubUnitType.DANG_BO_BO_PHAN
+    raise ValueError(f"loại tổ chức «{text}» phải là «chi bộ trực thuộc» hoặc "
+                     "«đảng bộ bộ phận»")
+
+
+# --- the folder -------------------------------------------------------------------------
+
+
+def load_unit(folder: Path) -> Unit:
+    """Read and validate everything in the unit folder; raise InputError with all problems."""
+    if not folder.is_dir():
+        raise InputError([Problem(str(folder), "", "không có thư mục đơn vị này")])
+    c = Collector()
+    raw = _read_unit_yaml(folder, c)
+    kind = c.parse(UNIT_FILE, "loai", str(raw.get("loai", "")), _unit_type,
+                   UnitType.CHI_BO_CO_SO)
+    sub_units = _load_sub_units(folder, kind, c)
+    members = _load_members(folder, kind, {s.code for s in sub_units}, c)
+    person_ballots = _load_person_ballots(folder, members, sub_units, c)
+    collective_ballots = _load_collective_ballots(folder, sub_units, c)
+    leaders = _leaders(raw, members, c)
+    files = attach.gather(folder / ATTACHMENTS_DIR, raw.get("dinh_kem"), UNIT_FILE,
+                          {m.code for m in members}, c.problems)
+    header = _unit_header(raw, kind, members, c)
+    _check_ballot_totals(kind, members, sub_units, person_ballots, collective_ballots, c)
+    if c.problems:
+        raise InputError(sorted(set(c.problems), key=_problem_order))
+    return Unit(
+        folder=folder,
+        kind=kind,
+        members=members,
+        sub_units=sub_units,
+        person_ballots=person_ballots,
+        collective_ballots=collective_ballots,
+        leaders=leaders,
+        attachments=files,
+        **header,
+    )
+
+
+def _problem_order(p: Problem) -> tuple[str, int, str]:
+    match = re.search(r"dòng (\d+)", p.where)
+    return (p.file, int(match.group(1)) if match else 0, p.where + p.message)
+
+
+def _unit_type(text: str) -> UnitType:
+    try:
+        return UnitType(fold(text).replace(" ", "_"))
+    except ValueError:
+        raise ValueError(f"loại tổ chức «{text}» phải là chi_bo_co_so hoặc dang_bo_co_so") \
+            from None
+
+
+def _read_unit_yaml(folder: Path, c: Collector) -> dict[str, Any]:
+    path = folder / UNIT_FILE
+    if not path.is_file():
+        c.add(UNIT_FILE, "", "thiếu tệp thông tin đơn vị (chạy «hoso init» để có tệp mẫu)")
+        return {}
+    try:
+        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        c.add(UNIT_FILE, "", "tệp không phải UTF-8; hãy lưu lại với bảng mã UTF-8")
+        return {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"dòng {mark.line + 1}" if mark else ""
+        c.add(UNIT_FILE, where, f"sai cú pháp YAML ({getattr(exc, 'problem', exc)})")
+        return {}
+    if not isinstance(data, dict):
+        c.add(UNIT_FILE, "", "tệp phải là một bảng khóa: giá trị")
+        return {}
+    for key in sorted(set(data) - UNIT_KEYS):
+        c.add(UNIT_FILE, str(key), "khóa không có trong mẫu (gõ sai?)")
+    _check_yaml_text(data, "", c)
+    return data
+
+
+def _check_yaml_text(value: Any, where: str, c: Collector) -> None:
+    if isinstance(value, str):
+        issue = text_problem(value)
+        if issue:
+            c.add(UNIT_FILE, where, issue)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_yaml_text(item, f"{where}.{key}" if where else str(key), c)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_yaml_text(item, f"{where}[{index + 1}]", c)
+
+
+def _text(raw: dict[str, Any], key: str, c: Collector, required: bool = True) -> str:
+    value = raw.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            c.add(UNIT_FILE, key, "thiếu giá trị")
+        return ""
+    if not isinstance(value, str | int):
+        c.add(UNIT_FILE, key, "phải là một dòng chữ")
+        return ""
+    return nfc(str(value).strip())
+
+
+def _unit_header(raw: dict[str, Any], kind: UnitType, members: tuple[Member, ...],
+                 c: Collector) -> dict[str, Any]:
+    year = raw.get("nam")
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        c.add(UNIT_FILE, "nam", "năm đánh giá phải là số, ví dụ 2025")
+        year = 2000
+    review = c.parse(UNIT_FILE, "ngay_danh_gia", raw.get("ngay_danh_gia") or "",
+                     parse_date, date(year, 12, 1))
+    founded = c.parse(UNIT_FILE, "ngay_thanh_lap", raw.get("ngay_thanh_lap") or "",
+                      parse_optional_date, None) if raw.get("ngay_thanh_lap") else None
+    has_committee = raw.get("co_cap_uy", True)
+    if not isinstance(has_committee, bool):
+        c.add(UNIT_FILE, "co_cap_uy", "phải là true hoặc false")
+        has_committee = True
+    return {
+        "name": _text(raw, "ten", c),
+        "code": _text(raw, "ky_hieu", c),
+        "parent": _text(raw, "cap_tren", c),
+        "parent_body": _text(raw, "co_quan_cap_tren", c),
+        "place": _text(raw, "dia_danh", c),
+        "year": year,
+        "review_date": review,
+        "founded": founded,
+        "has_committee": has_committee,
+        "documents": _documents(raw.get("van_ban"), c),
+        "signatory": _signatory(raw.get("nguoi_ky"), kind, members, c),
+        "recipients": tuple(_string_list(raw, "noi_nhan", c)),
+    }
+
+
+DOCUMENT_KEYS = (
+    "to-trinh-xep-loai", "tong-hop-phieu-cap-uy-vien", "qd-xep-loai-dang-vien",
+    "qd-xep-loai-to-chuc-truc-thuoc", "qd-xep-loai-cap-uy-truc-thuoc",
+    "qd-xep-loai-cap-uy-vien-truc-thuoc", "qd-khen-thuong-dang-vien",
+)
+
+
+def _documents(raw: Any, c: Collector) -> tuple[tuple[str, DocumentRef], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        c.add(UNIT_FILE, "van_ban", "phải là bảng: tên văn bản → {so, ngay}")
+        return ()
+    refs = []
+    for key, spec in sorted(raw.items()):
+        where = f"van_ban.{key}"
+        if key not in DOCUMENT_KEYS:
+            c.add(UNIT_FILE, where, f"văn bản không có trong mẫu; dùng: {', '.join(DOCUMENT_KEYS)}")
+            continue
+        if not isinstance(spec, dict) or "so" not in spec or "ngay" not in spec:
+            c.add(UNIT_FILE, where, "cần có «so» (ví dụ 15-TTr/CB) và «ngay»")
+            continue
+        number = nfc(str(spec["so"]).strip())
+        if not re.fullmatch(r"\d+-[A-Za-zĐđ]+/[\wĐđ\-]+", number):
+            c.add(UNIT_FILE, where + ".so", f"số văn bản «{number}» phải có dạng 15-TTr/CB "
+                  "(không ghi «Số», không dấu hai chấm)")
+        issued = c.parse(UNIT_FILE, where + ".ngay", spec["ngay"], parse_date, date(2000, 1, 1))
+        refs.append((key, DocumentRef(number, issued)))
+    return tuple(refs)
+
+
+def _signatory(raw: Any, kind: UnitType, members: tuple[Member, ...],
+               c: Collector) -> Signatory:
+    authority = "T/M CHI BỘ" if kind is UnitType.CHI_BO_CO_SO else "T/M ĐẢNG ỦY"
+    if isinstance(raw, dict):
+        return Signatory(
+            authority=upper(str(raw.get("quyen_han", authority))),
+            title=upper(str(raw.get("chuc_vu", "BÍ THƯ"))),
+            name=nfc(str(raw.get("ho_ten", ""))),
+        )
+    if raw is not None:
+        c.add(UNIT_FILE, "nguoi_ky", "phải là bảng quyen_han / chuc_vu / ho_ten")
+    secretaries = [m for m in members if m.base_role is Role.SECRETARY]
+    if len(secretaries) != 1:
+        if members:
+            c.add(UNIT_FILE, "nguoi_ky", "cần đúng một Bí thư trong cột «Cấp ủy» của "
+                  "dang-vien, hoặc ghi rõ nguoi_ky")
+        return Signatory(authority, "BÍ THƯ", "")
+    return Signatory(authority, "BÍ THƯ", secretaries[0].name)
+
+
+def _string_list(raw: dict[str, Any], key: str, c: Collector) -> list[str]:
+    value = raw.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        c.add(UNIT_FILE, key, "phải là danh sách các dòng chữ")
+        return []
+    return [nfc(v.strip()) for v in value]
+
+
+def _table(folder: Path, stem: str, columns: tuple[Column, ...], c: Collector,
+           required: bool) -> tuple[str, list[Row]]:
+    path = find_table(folder, stem)
+    if path is None:
+        if required:
+            c.add(f"{stem}.csv", "", "thiếu bảng này (CSV hoặc Excel .xlsx)")
+        return f"{stem}.csv", []
+    return path.name, read_table(path, columns, c.problems)
+
+
+def _load_sub_units(folder: Path, kind: UnitType, c: Collector) -> tuple[SubUnit, ...]:
+    required = kind is UnitType.DANG_BO_CO_SO
+    file, rows = _table(folder, SUB_UNITS, SUB_UNIT_COLUMNS, c, required)
+    if rows and not required:
+        c.add(file, "", "chi bộ cơ sở không có tổ chức đảng trực thuộc; hãy xóa bảng này")
+        return ()
+    units = []
+    for row in rows:
+        where = f"dòng {row.line}"
+        code = row.get("ma")
+        if not code:
+            c.add(file, where, "thiếu mã tổ chức")
+        units.append(SubUnit(
+            code=code,
+            name=row.get("ten") or code,
+            kind=c.parse(file, where, row.get("loai"), parse_sub_type,
+                         SubUnitType.CHI_BO_TRUC_THUOC),
+            founded=c.parse(file, where, row.get("ngay_thanh_lap"), parse_optional_date, None),
+            has_committee=c.parse(file, where, row.get("co_cap_uy") or "có", parse_bool, True),
+            source=Source(file, row.line),
+        ))
+    _duplicates(file, [(u.code, u.source) for u in units], "mã tổ chức", c)
+    if required and rows and len(units) < 1:
+        c.add(file, "", "đảng bộ cơ sở phải có ít nhất một tổ chức đảng trực thuộc")
+    return tuple(units)
+
+
+def _duplicates(file: str, keyed: list[tuple[str, Source]], what: str, c: Collector) -> None:
+    counts = Counter(key for key, _ in keyed if key)
+    for key, source in keyed:
+        if counts[key] > 1:
+            c.add(file, source.where, f"{what} «{key}» bị trùng")
+
+
+def _load_members(folder: Path, kind: UnitType, cells: set[str],
+                  c: Collector) -> tuple[Member, ...]:
+    file, rows = _table(folder, MEMBERS, MEMBER_COLUMNS, c, required=True)
+    members = [_member(row, file, kind, cells, c) for row in rows]
+    _duplicates(file, [(m.code, m.source) for m in members], "mã đảng viên", c)
+    people = Counter((fold(m.name), m.birth_date) for m in members)
+    for m in members:
+        if people[(fold(m.name), m.birth_date)] > 1:
+            c.add(file, m.source.where, f"«{m.name}» xuất hiện hai lần (trùng họ tên và ngày "
+                  "sinh); nếu là hai người khác nhau, hãy ghi ngày sinh")
+    if not members and rows == []:
+        c.add(file, "", "chưa có đảng viên nào")
+    return tuple(members)
+
+
+def _member(row: Row, file: str, kind: UnitType, cells: set[str], c: Collector) -> Member:
+    where = f"dòng {row.line}"
+    name = row.get("ho_ten")
+    if not name:
+        c.add(file, where, "thiếu họ và tên")
+    if not row.get("ma"):
+        c.add(file, where, "thiếu mã đảng viên")
+    cell = row.get("chi_bo") or None
+    if kind is UnitType.DANG_BO_CO_SO and cell not in cells:
+        c.add(file, where, f"chi bộ «{cell or ''}» không có trong {SUB_UNITS}"
+              if cell else "đảng bộ cơ sở: phải ghi chi bộ nơi đảng viên sinh hoạt")
+    if kind is UnitType.CHI_BO_CO_SO and cell:
+        c.add(file, where, "chi bộ cơ sở không có chi bộ trực thuộc; để trống cột «Chi bộ»")
+        cell = None
+    cell_role = c.parse(file, where + ", cột Cấp ủy chi bộ", row.get("cap_uy_chi_bo"),
+                        parse_role, None)
+    if cell_role and kind is UnitType.CHI_BO_CO_SO:
+        c.add(file, where, "chi bộ cơ sở: dùng cột «Cấp ủy», không dùng «Cấp ủy chi bộ»")
+    return Member(
+        code=row.get("ma"),
+        name=name,
+        cell=cell,
+        official=c.parse(file, where + ", cột Loại đảng viên", row.get("loai"),
+                         parse_official, True),
+        admitted=c.parse(file, where + ", cột Ngày vào Đảng", row.get("ngay_vao_dang"),
+                         parse_date, date(1900, 1, 1)),
+        post=row.get("chuc_vu"),
+        base_role=c.parse(file, where + ", cột Cấp ủy", row.get("cap_uy"), parse_role, None),
+        cell_role=cell_role,
+        activity=c.parse(file, where, row.get("sinh_hoat"), parse_activity, Activity.ACTIVE),
+        ccvc_rating=c.parse(file, where + ", cột Xếp loại CCVC", row.get("xep_loai_ccvc"),
+                            parse_optional_level, None),
+        sick_leave_months=c.parse(file, where, row.get("thang_nghi_om"), parse_months, 0.0),
+        discipline=row.get("ky_luat"),
+        discipline_self_remedied=c.parse(file, where, row.get("tu_khac_phuc"), parse_bool,
+                                         False),
+        residence=row.get("noi_cu_tru"),
+        self_rating=c.parse(file, where + ", cột Tự xếp loại", row.get("tu_xep_loai"),
+                            parse_optional_level, None),
+        transferred_in=c.parse(file, where, row.get("chuyen_den"), parse_bool, False),
+        birth_date=c.parse(file, where + ", cột Ngày sinh", row.get("ngay_sinh"),
+                           parse_optional_date, None),
+        source=Source(file, row.line),
+    )
+
+
+def _ballot(row: Row, file: str, c: Collector) -> Ballot:
+    where = f"dòng {row.line}"
+    votes = tuple(c.parse(file, f"{where}, cột {k}", row.get(k), parse_count, 0)
+                  for k in ("HTXSNV", "HTTNV", "HTNV", "KHTNV"))
+    count = BallotCount(
+        votes=(votes[0], votes[1], votes[2], votes[3]),
+        present=c.parse(file, f"{where}, cột Có mặt", row.get("co_mat"), parse_count, 0),
+        total=c.parse(file, f"{where}, cột Tổng số", row.get("tong_so"), parse_count, 0),
+    )
+    impossible = count.impossibility()
+    if impossible:
+        c.add(file, where, f"số phiếu không hợp lý: {impossible}")
+    decision = c.parse(file, f"{where}, cột Người đứng đầu quyết định", row.get("quyet_dinh"),
+                       parse_optional_level, None)
+    return Ballot(count, decision, Source(file, row.line))
+
+
+def _load_person_ballots(folder: Path, members: tuple[Member, ...],
+                         sub_units: tuple[SubUnit, ...], c: Collector
+                         ) -> tuple[PersonBallot, ...]:
+    by_code = {m.code: m for m in members}
+    cells = {s.code for s in sub_units}
+    ballots: list[PersonBallot] = []
+    for stem, committee in ((MEMBER_BALLOTS, False), (COMMITTEE_BALLOTS, True)):
+        file, rows = _table(folder, stem, PERSON_BALLOT_COLUMNS, c, required=not committee)
+        seen: list[tuple[str, Source]] = []
+        for row in rows:
+            where = f"dòng {row.line}"
+            member = by_code.get(row.get("ma"))
+            if member is None:
+                c.add(file, where, f"mã đảng viên «{row.get('ma')}» không có trong {MEMBERS}")
+                continue
+            if row.get("ho_ten") and fold(row.get("ho_ten")) != fold(member.name):
+                c.add(file, where, f"họ tên «{row.get('ho_ten')}» không khớp với mã "
+                      f"{member.code} («{member.name}») trong {MEMBERS}")
+            body = _ballot_body(row, member, committee, cells, file, c)
+            ballot = _ballot(row, file, c)
+            ballots.append(PersonBallot(member.code, body, committee, ballot))
+            seen.append((f"{member.code}@{body}", ballot.source))
+        _duplicates(file, seen, "phiếu của đảng viên (mã@nơi bỏ phiếu)", c)
+    return tuple(ballots)
+
+
+def _ballot_body(row: Row, member: Member, committee: bool, cells: set[str], file: str,
+                 c: Collector) -> str | None:
+    where = f"dòng {row.line}"
+    if not committee:
+        return member.cell
+    text = row.get("noi_bo_phieu")
+    if fold(text) in BASE_BODY:
+        if member.base_role is None:
+            c.add(file, where, f"{member.name} không phải cấp ủy viên cơ sở (cột «Cấp ủy» "
+                  f"trong {MEMBERS} để trống)")
+        return None
+    if text not in cells:
+        c.add(file, where, f"nơi bỏ phiếu «{text}» không phải cấp ủy cơ sở hay một chi bộ "
+              "trực thuộc")
+        return None
+    if member.cell != text or member.cell_role is None:
+        c.add(file, where, f"{member.name} không phải cấp ủy viên của «{text}»")
+    return text
+
+
+def _load_collective_ballots(folder: Path, sub_units: tuple[SubUnit, ...],
+                             c: Collector) -> tuple[CollectiveBallot, ...]:
+    file, rows = _table(folder, COLLECTIVE_BALLOTS, COLLECTIVE_BALLOT_COLUMNS, c,
+                        required=True)
+    cells = {s.code for s in sub_units}
+    ballots = []
+    seen: list[tuple[str, Source]] = []
+    for row in rows:
+        where = f"dòng {row.line}"
+        unit_text = row.get("to_chuc")
+        unit = None if fold(unit_text) in {"co so", "don vi", ""} else unit_text
+        if unit is not None and unit not in cells:
+            c.add(file, where, f"tổ chức «{unit_text}» không có; ghi «cơ sở» hoặc mã một tổ "
+                  "chức trực thuộc")
+        subject = c.parse(file, where, row.get("doi_tuong"), _subject, Subject.ORGANISATION)
+        ballot = _ballot(row, file, c)
+        ballots.append(CollectiveBallot(unit, subject, ballot))
+        seen.append((f"{unit_text}/{subject.value}", ballot.source))
+    _duplicates(file, seen, "phiếu tập thể", c)
+    return tuple(ballots)
+
+
+def _subject(text: str) -> Subject:
+    key = fold(text)
+    if key in {"to chuc", "to chuc dang", "chi bo", "dang bo"}:
+        return Subject.ORGANISATION
+    if key in {"cap uy", "tap the cap uy", "chi uy", "dang uy"}:
+        return Subject.COMMITTEE
+    raise ValueError(f"đối tượng «{text}» phải là «tổ chức» hoặc «cấp ủy»")
+
+
+def _voters(members: tuple[Member, ...]) -> tuple[Member, ...]:
+    """Full members who vote on classification (not probationary, exempt or suspended)."""
+    return tuple(m for m in members if m.official and m.activity is Activity.ACTIVE)
+
+
+def _check_ballot_totals(kind: UnitType, members: tuple[Member, ...],
+                         sub_units: tuple[SubUnit, ...],
+                         person_ballots: tuple[PersonBallot, ...],
+                         collective_ballots: tuple[CollectiveBallot, ...],
+                         c: Collector) -> None:
+    """The denominator of each ballot must be the voting body's number of full members."""
+    base_voters = len(_voters(members))
+    committee = len([m for m in _voters(members) if m.base_role])
+    for pb in person_ballots:
+        if pb.committee:
+            if pb.body is None:
+                expected, body = (committee or base_voters), "cấp ủy cơ sở"
+            else:
+                expected = len([m for m in _voters(members)
+                                if m.cell == pb.body and m.cell_role])
+                body = f"chi ủy {pb.body}"
+        elif kind is UnitType.CHI_BO_CO_SO:
+            expected, body = base_voters, "chi bộ"
+        else:
+            expected = len(_voters(tuple(m for m in members if m.cell == pb.body)))
+            body = f"chi bộ {pb.body}"
+        _expect_total(pb.ballot, expected, body, c)
+    for cb in collective_ballots:
+        # Collectives are voted by the committee that decides on them (000 §II.B.1.5).
+        if cb.unit is None and committee:
+            _expect_total(cb.ballot, committee, "cấp ủy cơ sở", c)
+        elif cb.unit is None:
+            _expect_total(cb.ballot, base_voters, "chi bộ", c)
+        elif committee:
+            _expect_total(cb.ballot, committee, "đảng ủy cơ sở", c)
+
+
+def _expect_total(ballot: Ballot, expected: int, body: str, c: Collector) -> None:
+    if expected and ballot.count.total != expected:
+        c.add(ballot.source.file, ballot.source.where,
+              f"tổng số ({ballot.count.total}) khác số đảng viên chính thức của {body} "
+              f"({expected}) theo {MEMBERS}")
+
+
+def _leaders(raw: dict[str, Any], members: tuple[Member, ...], c: Collector) -> tuple[str, ...]:
+    codes = raw.get("ho_so_ca_nhan") or []
+    if not isinstance(codes, list):
+        c.add(UNIT_FILE, "ho_so_ca_nhan", "phải là danh sách mã đảng viên")
+        return ()
+    by_code = {m.code: m for m in members}
+    found = []
+    for index, code in enumerate(codes, start=1):
+        member = by_code.get(str(code))
+        if member is None:
+            c.add(UNIT_FILE, f"ho_so_ca_nhan[{index}]",
+                  f"«{code}» không phải đảng viên của đơn vị (không có trong {MEMBERS})")
+        elif member.code in found:
+            c.add(UNIT_FILE, f"ho_so_ca_nhan[{index}]", f"«{code}» bị ghi hai lần")
+        else:
+            found.append(member.code)
+    return tuple(sorted(found, key=lambda code: protocol_key(by_code[code])))
+
+
+def protocol_key(member: Member) -> tuple[int, str, str]:
+    """Protocol order: bí thư, phó bí thư, then committee members, each group by name."""
+    role = member.base_role.value if member.base_role else 9
+    given = member.name.split()[-1] if member.name else ""
+    return (role, fold(given), fold(member.name))

@@ -1,0 +1,203 @@
+"""Immutable records passed between the stages: the loaded unit and everything in it.
+
+`load` builds these from a unit folder; every later stage reads them and never mutates
+them. Identifiers are English; the Vietnamese vocabulary is in domain.md §7.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from pathlib import Path
+
+from pipeline.levels import Level
+from pipeline.tally import BallotCount
+
+
+class UnitType(Enum):
+    CHI_BO_CO_SO = "chi_bo_co_so"
+    DANG_BO_CO_SO = "dang_bo_co_so"
+
+    @property
+    def label(self) -> str:
+        return {"chi_bo_co_so": "Chi bộ cơ sở", "dang_bo_co_so": "Đảng bộ cơ sở"}[self.value]
+
+
+class SubUnitType(Enum):
+    CHI_BO_TRUC_THUOC = "chi_bo_truc_thuoc"
+    DANG_BO_BO_PHAN = "dang_bo_bo_phan"
+
+
+class Role(Enum):
+    """A post in a party committee, in protocol order."""
+
+    SECRETARY = 1  # bí thư
+    DEPUTY = 2  # phó bí thư
+    MEMBER = 3  # ủy viên
+
+    @property
+    def label(self) -> str:
+        return {1: "Bí thư", 2: "Phó Bí thư", 3: "Ủy viên"}[self.value]
+
+
+class Activity(Enum):
+    ACTIVE = "active"
+    EXEMPT = "exempt"  # miễn công tác và sinh hoạt đảng
+    SUSPENDED = "suspended"  # đình chỉ sinh hoạt đảng
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a record came from, for messages: file name and row (1-based, header = 1)."""
+
+    file: str
+    row: int = 0
+
+    @property
+    def where(self) -> str:
+        return f"dòng {self.row}" if self.row else ""
+
+
+@dataclass(frozen=True)
+class Member:
+    code: str
+    name: str
+    cell: str | None  # code of the chi bộ trực thuộc; None in a chi bộ cơ sở
+    official: bool
+    admitted: date
+    post: str  # chức vụ chính quyền, đoàn thể
+    base_role: Role | None  # post in the base committee (đảng ủy / chi ủy cơ sở)
+    cell_role: Role | None  # post in the chi ủy of a chi bộ trực thuộc
+    activity: Activity
+    ccvc_rating: Level | None
+    sick_leave_months: float
+    discipline: str
+    discipline_self_remedied: bool
+    residence: str
+    self_rating: Level | None
+    transferred_in: bool
+    birth_date: date | None
+    source: Source
+
+
+@dataclass(frozen=True)
+class SubUnit:
+    """A chi bộ trực thuộc or đảng bộ bộ phận of a đảng bộ cơ sở."""
+
+    code: str
+    name: str
+    kind: SubUnitType
+    founded: date | None
+    has_committee: bool
+    source: Source
+
+
+class Subject(Enum):
+    """What a collective ballot is about."""
+
+    ORGANISATION = "to_chuc"
+    COMMITTEE = "cap_uy"
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A ballot count about one person or collective, with the head's decision if any."""
+
+    count: BallotCount
+    head_decision: Level | None
+    source: Source
+
+
+@dataclass(frozen=True)
+class PersonBallot:
+    member: str  # member code
+    body: str | None  # None: the base committee / chi bộ cơ sở; else a sub-unit code
+    committee: bool  # a committee-member ballot (Mẫu 10), not a party-member one (Mẫu 7)
+    ballot: Ballot
+
+
+@dataclass(frozen=True)
+class CollectiveBallot:
+    unit: str | None  # None: the base organisation itself; else a sub-unit code
+    subject: Subject
+    ballot: Ballot
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A scanned or external document for an item; `person` set for a personal item."""
+
+    path: Path
+    item: str
+    person: str | None
+    kind: str  # "pdf" or "image"
+    pages: int
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """Number and date of a document the unit issues (Số 15-TTr/CB, 12/12/2025)."""
+
+    number: str
+    issued: date
+
+
+@dataclass(frozen=True)
+class Signatory:
+    authority: str  # T/M CHI BỘ
+    title: str  # BÍ THƯ
+    name: str
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One base-level party organisation and one year: everything the dossier is made of."""
+
+    folder: Path
+    kind: UnitType
+    name: str
+    code: str  # ký hiệu of the issuer in document numbers (CB, ĐU)
+    parent: str  # tổ chức đảng cấp trên trực tiếp, as in the header (ĐẢNG BỘ KHỐI …)
+    parent_body: str  # who receives the tờ trình (Ban Thường vụ Đảng ủy Khối …)
+    place: str
+    year: int
+    review_date: date
+    founded: date | None
+    has_committee: bool
+    documents: tuple[tuple[str, DocumentRef], ...]
+    signatory: Signatory
+    members: tuple[Member, ...]
+    sub_units: tuple[SubUnit, ...]
+    person_ballots: tuple[PersonBallot, ...]
+    collective_ballots: tuple[CollectiveBallot, ...]
+    leaders: tuple[str, ...]  # member codes who need a personal set, in protocol order
+    attachments: tuple[Attachment, ...]
+    recipients: tuple[str, ...] = field(default=())
+
+    def member(self, code: str) -> Member:
+        for m in self.members:
+            if m.code == code:
+                return m
+        raise KeyError(code)
+
+    def sub_unit(self, code: str) -> SubUnit:
+        for s in self.sub_units:
+            if s.code == code:
+                return s
+        raise KeyError(code)
+
+    def document(self, key: str) -> DocumentRef | None:
+        return dict(self.documents).get(key)
+
+    def attachments_for(self, item: str, person: str | None = None) -> tuple[Attachment, ...]:
+        return tuple(a for a in self.attachments if a.item == item and a.person == person)
+
+    def members_of(self, cell: str | None) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.cell == cell)
+
+    @property
+    def slug(self) -> str:
+        from pipeline.vntext import fold
+
+        return fold(self.name).replace(" ", "-") + f"-{self.year}"

@@ -1,0 +1,401 @@
+"""Turn a loaded Unit into an Assessment: every rating it contains and every violation.
+
+Ratings come from the ballots (pipeline.tally) and the head's decisions; the engine then
+checks them against domain.md §5 (1–9) with the parameters of the profile and reports each
+violation as a Finding naming the rule, the subject, the numbers and the source section.
+It never changes a rating: a forbidden rating stays, and is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+from pipeline.levels import NOT_CLASSIFIED, Level
+from pipeline.model import (
+    Activity,
+    Ballot,
+    Member,
+    Role,
+    Subject,
+    Unit,
+    UnitType,
+)
+from pipeline.profiles import Profile, RuleParams
+from pipeline.tally import TallyResult, TallyStatus, decide, tally
+from pipeline.vntext import number, short_date
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class RatingStatus(Enum):
+    CLASSIFIED = "classified"
+    NOT_CLASSIFIED = "not_classified"  # reviewed but not classified (§5.6)
+    NOT_REVIEWED = "not_reviewed"  # exempt or suspended (§5.6)
+    UNDECIDED = "undecided"  # no ballot, invalid ballot or head's decision missing
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    subject: str
+    message: str
+    source: str
+
+    def line(self) -> str:
+        tag = "LỖI" if self.severity is Severity.ERROR else "LƯU Ý"
+        return f"[{tag}] {self.subject}: {self.message} ({self.source})"
+
+
+@dataclass(frozen=True)
+class Rating:
+    """The rating of one person or collective, with the tally it came from."""
+
+    subject: str  # member code, sub-unit code, or "" for the base organisation
+    name: str
+    status: RatingStatus
+    level: Level | None = None
+    reason: str = ""
+    result: TallyResult | None = None
+    head_decided: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.level is not None:
+            return self.level.full_name
+        if self.status is RatingStatus.UNDECIDED:
+            return "Chưa quyết định"
+        return NOT_CLASSIFIED
+
+
+@dataclass(frozen=True)
+class Assessment:
+    members: tuple[Rating, ...]  # party-member ratings, in the order of dang-vien
+    committee_members: tuple[Rating, ...]  # base committee members (Mẫu 10 / 11)
+    cell_committee_members: tuple[tuple[str, Rating], ...]  # (cell code, rating)
+    organisation: Rating
+    committee: Rating | None
+    sub_units: tuple[Rating, ...]
+    sub_committees: tuple[Rating, ...]
+    findings: tuple[Finding, ...] = field(default=())
+
+    def member(self, code: str) -> Rating:
+        return next(r for r in self.members if r.subject == code)
+
+    def count(self, ratings: Iterable[Rating], level: Level) -> int:
+        return sum(1 for r in ratings if r.level is level)
+
+    @property
+    def someone_htxsnv(self) -> bool:
+        return any(r.level is Level.HTXSNV for r in self.members)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.ERROR)
+
+
+# --- sources (seed file §section), quoted in every finding -------------------------------
+SRC_TALLY = "001 §III.6.14, 002 §V.15–16"
+SRC_CAP = "000 §II.B.2.3, 001 §III.1.3"
+SRC_CAP_002 = "002 §IV.1.3"
+SRC_SMALL = "000 §II.B.6, 001 §III.6.11"
+SRC_HEAD = "000 §II.B.4, 001 §III.6.9"
+SRC_COMMITTEE = "000 §II.B.3.3"
+SRC_CCVC = "000 §II.B.2.3, 002 §IV.3.4"
+SRC_NOT_CLASSIFIED = "000 §II.B.6, 001 §III.6.3"
+SRC_NOT_REVIEWED = "000 §II.A.1.2"
+SRC_SICK = "000 §II.B.6, 003 §5.8"
+SRC_DISCIPLINE = "000 §II.B.2.3, 001 §III.2.3.d"
+SRC_THRESHOLD = "000 §II.B.1.3, 001 §III.1.3"
+
+
+class _Findings:
+    def __init__(self) -> None:
+        self.items: list[Finding] = []
+
+    def error(self, rule: str, subject: str, message: str, source: str) -> None:
+        self.items.append(Finding(rule, Severity.ERROR, subject, message, source))
+
+    def warning(self, rule: str, subject: str, message: str, source: str) -> None:
+        self.items.append(Finding(rule, Severity.WARNING, subject, message, source))
+
+
+def assess(unit: Unit, profile: Profile) -> Assessment:
+    """Every rating of the unit and every violation of domain.md §4–§5."""
+    params = profile.rules
+    out = _Findings()
+    members = tuple(_member_rating(unit, m, params, out) for m in unit.members)
+    committee_members = tuple(
+        _person_rating(unit, m, None, params, out, "cấp ủy viên")
+        for m in unit.members if m.base_role is not None)
+    cell_committee = tuple(
+        (m.cell or "", _person_rating(unit, m, m.cell, params, out, "chi ủy viên"))
+        for m in unit.members if m.cell_role is not None)
+    organisation = _collective(unit, None, Subject.ORGANISATION, unit.name, unit.founded,
+                               params, out)
+    committee = (_collective(unit, None, Subject.COMMITTEE, f"Tập thể cấp ủy {unit.name}",
+                             unit.founded, params, out) if unit.has_committee else None)
+    sub_units = tuple(_collective(unit, s.code, Subject.ORGANISATION, s.name, s.founded,
+                                  params, out) for s in unit.sub_units)
+    sub_committees = tuple(
+        _collective(unit, s.code, Subject.COMMITTEE, f"Chi ủy {s.name}", s.founded, params, out)
+        for s in unit.sub_units if s.has_committee)
+    assessment = Assessment(members, committee_members, cell_committee, organisation,
+                            committee, sub_units, sub_committees)
+    _check_member_conditions(unit, members, params, out)
+    _check_caps(unit, assessment, params, out)
+    _check_heads(unit, assessment, out)
+    _check_thresholds(unit, assessment, out)
+    return Assessment(members, committee_members, cell_committee, organisation, committee,
+                      sub_units, sub_committees, tuple(out.items))
+
+
+# --- ratings from ballots ---------------------------------------------------------------
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole months from start to end (admitted 15/06, reviewed 14/12 → 5)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - (1 if end.day < start.day else 0)
+
+
+def _member_rating(unit: Unit, member: Member, params: RuleParams, out: _Findings) -> Rating:
+    ballot = _person_ballot(unit, member.code, member.cell, committee=False)
+    if member.activity is not Activity.ACTIVE:
+        state = "miễn công tác và sinh hoạt đảng" if member.activity is Activity.EXEMPT \
+            else "đình chỉ sinh hoạt đảng"
+        if ballot:
+            out.warning("khong-kiem-diem", member.name, f"đảng viên {state} không kiểm điểm, "
+                        "không xếp loại nhưng vẫn có phiếu; phiếu không được tính",
+                        SRC_NOT_REVIEWED)
+        return Rating(member.code, member.name, RatingStatus.NOT_REVIEWED,
+                      reason=f"{state}, không kiểm điểm, không xếp loại")
+    months = months_between(member.admitted, unit.review_date)
+    if months < params.min_months_to_classify:
+        reason = (f"mới kết nạp ngày {short_date(member.admitted)}, chưa đủ "
+                  f"{params.min_months_to_classify:02d} tháng")
+        if ballot:
+            out.warning("chua-du-6-thang", member.name, reason + "; có phiếu nhưng không "
+                        "được xếp loại", SRC_NOT_CLASSIFIED)
+        return Rating(member.code, member.name, RatingStatus.NOT_CLASSIFIED, reason=reason)
+    return _from_ballot(member.code, member.name, ballot, out, "đảng viên")
+
+
+def _person_rating(unit: Unit, member: Member, body: str | None, params: RuleParams,
+                   out: _Findings, what: str) -> Rating:
+    ballot = _person_ballot(unit, member.code, body, committee=True)
+    if member.activity is not Activity.ACTIVE:
+        return Rating(member.code, member.name, RatingStatus.NOT_REVIEWED,
+                      reason="không sinh hoạt đảng trong năm")
+    return _from_ballot(member.code, member.name, ballot, out, what)
+
+
+def _person_ballot(unit: Unit, code: str, body: str | None, committee: bool) -> Ballot | None:
+    for pb in unit.person_ballots:
+        if pb.member == code and pb.body == body and pb.committee == committee:
+            return pb.ballot
+    return None
+
+
+def _collective(unit: Unit, code: str | None, subject: Subject, name: str,
+                founded: date | None, params: RuleParams, out: _Findings) -> Rating:
+    ballot = next((b.ballot for b in unit.collective_ballots
+                   if b.unit == code and b.subject is subject), None)
+    if founded and months_between(founded, unit.review_date) < params.min_months_to_classify:
+        return Rating(code or "", name, RatingStatus.NOT_CLASSIFIED,
+                      reason=f"mới thành lập ngày {short_date(founded)}, chưa đủ "
+                             f"{params.min_months_to_classify:02d} tháng")
+    return _from_ballot(code or "", name, ballot, out, "tập thể")
+
+
+def _from_ballot(code: str, name: str, ballot: Ballot | None, out: _Findings,
+                 what: str) -> Rating:
+    if ballot is None:
+        out.error("thieu-phieu", name, f"chưa có phiếu biểu quyết xếp loại {what}", SRC_TALLY)
+        return Rating(code, name, RatingStatus.UNDECIDED, reason="chưa có phiếu")
+    result = tally(ballot.count)
+    level = decide(result, ballot.head_decision)
+    where = f"{ballot.source.file} {ballot.source.where}"
+    if result.status is TallyStatus.INVALID:
+        out.error("phieu-khong-hop-le", name, "không mức nào được trên 50% tổng số đảng viên "
+                  f"chính thức ({ballot.count.total}) kể cả khi cộng dồn: kết quả không hợp lệ, "
+                  f"cần bỏ phiếu lại ({where})", SRC_TALLY)
+    elif result.status is TallyStatus.HEAD_DECIDES and level is None:
+        a, b = result.candidates
+        given = f"; đã ghi «{ballot.head_decision.name}»" if ballot.head_decision else ""
+        out.error("nguoi-dung-dau-quyet-dinh", name, f"số phiếu chia đôi: {a.name} và {b.name} "
+                  f"mỗi bên một nửa; người đứng đầu phải chọn một trong hai mức{given} "
+                  f"({where})", SRC_TALLY)
+    elif result.status is TallyStatus.OK and ballot.head_decision is not None:
+        out.warning("quyet-dinh-thua", name, "phiếu đã quyết định được mức xếp loại; quyết "
+                    f"định của người đứng đầu bị bỏ qua ({where})", SRC_TALLY)
+    status = RatingStatus.CLASSIFIED if level else RatingStatus.UNDECIDED
+    return Rating(code, name, status, level, result=result,
+                  head_decided=result.status is TallyStatus.HEAD_DECIDES and level is not None)
+
+
+# --- §5.5, §5.7, §5.8: conditions on one member ------------------------------------------
+
+
+def _check_member_conditions(unit: Unit, ratings: Sequence[Rating], params: RuleParams,
+                             out: _Findings) -> None:
+    for member, rating in zip(unit.members, ratings, strict=True):
+        level = rating.level
+        if level is None:
+            continue
+        if member.ccvc_rating and level.above(member.ccvc_rating):
+            out.error("khong-cao-hon-ccvc", member.name, f"xếp loại đảng viên {level.name} cao "
+                      f"hơn xếp loại công chức, viên chức {member.ccvc_rating.name}", SRC_CCVC)
+        sick = member.sick_leave_months
+        if (params.sick_leave_rule == "cap_htnv" and sick >= params.sick_leave_months
+                and level.at_least(Level.HTTNV)):
+            out.error("nghi-om", member.name, f"nghỉ ốm {number(sick, 1)} tháng (từ "
+                      f"{number(params.sick_leave_months)} tháng trở lên) nên không được xếp "
+                      f"{level.name}; cao nhất là HTNV", SRC_SICK)
+        if member.discipline and not member.discipline_self_remedied \
+                and level is not Level.KHTNV:
+            out.error("ky-luat", member.name, f"bị kỷ luật trong năm ({member.discipline}) nên "
+                      f"phải xếp KHTNV, không phải {level.name}", SRC_DISCIPLINE)
+
+
+# --- §5.1, §5.2: the 20 % cap in each comparison group ----------------------------------
+
+
+def _check_caps(unit: Unit, a: Assessment, params: RuleParams, out: _Findings) -> None:
+    _cap(f"đảng viên {unit.name}", a.members, params, out)
+    _cap(f"cấp ủy viên {unit.name}", a.committee_members, params, out)
+    if unit.kind is UnitType.DANG_BO_CO_SO:
+        _cap("tổ chức đảng trực thuộc", a.sub_units, params, out)
+        _cap("tập thể cấp ủy trực thuộc", a.sub_committees, params, out)
+        _cap("cấp ủy viên trực thuộc", [r for _, r in a.cell_committee_members], params, out)
+
+
+def cap_violation(excellent: int, good: int, others_below_good: int,
+                  params: RuleParams) -> str | None:
+    """Why `excellent` HTXSNV is too many beside `good` HTTNV, or None (pure, testable)."""
+    if excellent == 0:
+        return None
+    base = good + excellent if params.cap_base == "httnv_or_above" else good
+    if excellent <= params.cap_ratio * base + 1e-9:
+        return None
+    small = good < params.small_group_size
+    if small and excellent == 1:
+        if not params.small_group_requires_all_httnv or others_below_good == 0:
+            return None
+        return (f"nhóm dưới {params.small_group_size} người HTTNV chỉ được chọn 01 HTXSNV khi "
+                f"100% xếp loại HTTNV trở lên; ở đây có {others_below_good} dưới HTTNV")
+    base_name = "HTTNV trở lên" if params.cap_base == "httnv_or_above" else "HTTNV"
+    limit = number(params.cap_ratio * base, 2)
+    extra = (f"; nhóm dưới {params.small_group_size} HTTNV chỉ được 01 HTXSNV"
+             if small else "")
+    return (f"{excellent} HTXSNV > {number(params.cap_ratio * 100)}% × {base} {base_name} = "
+            f"{limit}{extra}")
+
+
+def _cap(group: str, ratings: Sequence[Rating], params: RuleParams, out: _Findings) -> None:
+    levels = [r.level for r in ratings if r.level is not None]
+    excellent = levels.count(Level.HTXSNV)
+    good = levels.count(Level.HTTNV)
+    below = sum(1 for lv in levels if not lv.at_least(Level.HTTNV))
+    reason = cap_violation(excellent, good, below, params)
+    if reason:
+        source = SRC_CAP_002 if params.cap_base == "httnv_or_above" else SRC_CAP
+        out.error("gioi-han-20", group, reason, f"{source}; {SRC_SMALL}")
+
+
+# --- §5.3, §5.4: the head not above the body, the committee not above the organisation --
+
+
+def _check_heads(unit: Unit, a: Assessment, out: _Findings) -> None:
+    body = a.committee if a.committee is not None else a.organisation
+    for rating in a.committee_members:
+        member = unit.member(rating.subject)
+        if member.base_role is Role.SECRETARY:
+            _not_above(rating, body, member, out)
+    if a.committee is not None:
+        _committee_not_above(a.committee, a.organisation, out)
+    orgs = {r.subject: r for r in a.sub_units}
+    committees = {r.subject: r for r in a.sub_committees}
+    for cell, rating in a.cell_committee_members:
+        member = unit.member(rating.subject)
+        cell_body = committees.get(cell) or orgs.get(cell)
+        if member.cell_role is Role.SECRETARY and cell_body is not None:
+            _not_above(rating, cell_body, member, out)
+    for code, committee in committees.items():
+        if code in orgs:
+            _committee_not_above(committee, orgs[code], out)
+
+
+def _not_above(head: Rating, body: Rating, member: Member, out: _Findings) -> None:
+    if head.level is None or body.level is None or not head.level.above(body.level):
+        return
+    if member.transferred_in:
+        out.warning("bi-thu-khong-cao-hon", head.name, f"bí thư xếp {head.level.name} cao hơn "
+                    f"{body.name} ({body.level.name}); được miễn vì mới chuyển đến, không liên "
+                    "quan đến kết quả của tập thể", "000 §II.B.6")
+        return
+    out.error("bi-thu-khong-cao-hon", head.name, f"bí thư xếp {head.level.name} cao hơn "
+              f"{body.name} ({body.level.name})", SRC_HEAD)
+
+
+def _committee_not_above(committee: Rating, organisation: Rating, out: _Findings) -> None:
+    if committee.level and organisation.level and committee.level.above(organisation.level):
+        out.error("cap-uy-khong-cao-hon", committee.name, f"tập thể cấp ủy xếp "
+                  f"{committee.level.name} cao hơn tổ chức đảng {organisation.name} "
+                  f"({organisation.level.name})", SRC_COMMITTEE)
+
+
+# --- §5.9: the organisation's level against its members or subordinate organisations ---
+
+
+def threshold_violation(level: Level, levels: Sequence[Level], of_what: str) -> str | None:
+    """Why an organisation cannot have `level` given its constituents' levels, or None."""
+    n = len(levels)
+    if n == 0:
+        return None
+    at_least_htnv = sum(1 for lv in levels if lv.at_least(Level.HTNV))
+    at_least_httnv = sum(1 for lv in levels if lv.at_least(Level.HTTNV))
+    failed = n - at_least_htnv
+    if 5 * failed > n and level is not Level.KHTNV:
+        return (f"{failed}/{n} {of_what} KHTNV, trên 20% nên tổ chức phải xếp KHTNV, không "
+                f"phải {level.name}")
+    need = {Level.HTXSNV: 80, Level.HTTNV: 50}.get(level)
+    if need is None:
+        return None
+    if at_least_htnv < n:
+        return (f"xếp {level.name} cần 100% {of_what} từ HTNV trở lên; có {failed}/{n} KHTNV")
+    if 100 * at_least_httnv < need * n:
+        share = number(round(at_least_httnv * 100 / n, 2), 2)
+        return (f"xếp {level.name} cần ít nhất {need}% {of_what} từ HTTNV trở lên; chỉ có "
+                f"{at_least_httnv}/{n} = {share}%")
+    return None
+
+
+def _check_thresholds(unit: Unit, a: Assessment, out: _Findings) -> None:
+    if unit.kind is UnitType.CHI_BO_CO_SO:
+        constituents = [r.level for r in a.members if r.level]
+        of_what = "đảng viên"
+    else:
+        constituents = [r.level for r in a.sub_units if r.level]
+        of_what = "tổ chức đảng trực thuộc"
+    _threshold(a.organisation, constituents, of_what, out)
+    by_cell: dict[str, list[Level]] = {}
+    for member, rating in zip(unit.members, a.members, strict=True):
+        if member.cell and rating.level:
+            by_cell.setdefault(member.cell, []).append(rating.level)
+    for rating in a.sub_units:
+        _threshold(rating, by_cell.get(rating.subject, []), "đảng viên", out)
+
+
+def _threshold(org: Rating, levels: list[Level], of_what: str, out: _Findings) -> None:
+    if org.level is None:
+        return
+    reason = threshold_violation(org.level, levels, of_what)
+    if reason:
+        out.error("nguong-to-chuc", org.name, reason, SRC_THRESHOLD)

@@ -1,0 +1,99 @@
+"""Vietnamese text: turn raw strings into clean NFC text, and values into Vietnamese notation.
+
+Input side: `fold` for tolerant matching of headers and values, `text_problem` to detect
+legacy encodings (TCVN3 / VNI pasted from old Word files) and the look-alike Ð.
+Output side: header dates, numbers, percentages, the `07/08/10` vote notation and names
+in upper case (typography.md "Dates and numbers").
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from babel.numbers import format_decimal
+
+LOOKALIKE_D = "\u00d0"  # Ð (Icelandic eth); the Vietnamese capital is Đ U+0110
+
+# Latin-1 letters that Vietnamese really uses; any other Latin-1 symbol or letter in a
+# Vietnamese text is the fingerprint of TCVN3 or VNI text decoded as Windows-1252.
+_VIETNAMESE_LATIN1 = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
+_LEGACY_SUSPECTS = {chr(c) for c in range(0xA1, 0x100)} - _VIETNAMESE_LATIN1 - {
+    "°", "±", "×", "÷", "²", "³", "½", "¼", "¾", "«", "»", "·", "§", "©", "®",
+}
+# '§' and '«»' are common in plain text; TCVN3 is still caught by its many other symbols.
+_TCVN3_STRONG = set("¸µ¶·¹¨¾»¼½ÆÇËÈÉÊÑÒÓÔÕÖ×ØÜÝÞßãäåæçèéêëìíîïóôõöøùúûüýþ")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII skeleton of a text, for tolerant matching of headers and values."""
+    text = nfc(text).replace("đ", "d").replace("Đ", "D").replace(LOOKALIKE_D, "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    cleaned = "".join(c if c.isalnum() else " " for c in bare.lower())
+    return " ".join(cleaned.split())
+
+
+def text_problem(text: str) -> str | None:
+    """Why a text cannot be accepted as clean Vietnamese, or None if it can."""
+    if LOOKALIKE_D in text:
+        return "có chữ «Ð» (U+00D0) giống chữ Đ; hãy gõ lại bằng chữ «Đ» tiếng Việt (U+0110)"
+    suspects = [c for c in text if c in _LEGACY_SUSPECTS]
+    strong = [c for c in suspects if c in _TCVN3_STRONG or c in "¸µ¶¨"]
+    if len(suspects) >= 2 or (suspects and strong and len(text) < 40 and _looks_legacy(text)):
+        return (
+            f"chữ bị lỗi mã (có ký tự «{''.join(dict.fromkeys(suspects))[:6]}»), có lẽ là văn "
+            "bản TCVN3/VNI cũ; hãy chuyển sang Unicode (ví dụ bằng Unikey) rồi nhập lại"
+        )
+    return None
+
+
+def _looks_legacy(text: str) -> bool:
+    # A single stray symbol next to letters (e.g. "§ång") is legacy text; a lone "§ 5" is not.
+    return any(c in _LEGACY_SUSPECTS and (i + 1 < len(text) and text[i + 1].isalpha())
+               for i, c in enumerate(text))
+
+
+# --- output notation -------------------------------------------------------------------
+
+
+def header_date(place: str, day: date) -> str:
+    """`Hà Nội, ngày 05 tháng 01 năm 2023`: day zero-padded, month padded only for 1 and 2."""
+    return f"{place}, {date_words(day)}"
+
+
+def date_words(day: date) -> str:
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def short_date(day: date) -> str:
+    """`25/12/2022`, the way dates are written inside the text."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def number(value: float | int, decimals: int = 0) -> str:
+    """`1.234` and `0,5`: Vietnamese separators, via babel's vi locale."""
+    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
+    return str(format_decimal(value, format=pattern, locale="vi"))
+
+
+def percent(part: int, whole: int) -> str:
+    """`70%` or `70,5%` (at most two decimals); `0%` when there is no whole."""
+    if whole <= 0:
+        return "0%"
+    return number(round(part * 100 / whole, 2), decimals=2) + "%"
+
+
+def vote_notation(votes: int, present: int, total: int) -> str:
+    """`07/08/10`: votes / present / total full members, each at least two digits."""
+    return f"{votes:02d}/{present:02d}/{total:02d}"
+
+
+def upper(text: str) -> str:
+    """Upper case with Vietnamese diacritics kept and NFC preserved (ủy → ỦY)."""
+    return nfc(nfc(text).upper())

@@ -1,0 +1,416 @@
+"""Write the two bundled sample units in fixtures/ (run once; the output is committed).
+
+Deterministic: a fixed random seed, fixed dates. The attachments are generated to look
+like scanned papers (grey paper, slight skew, JPEG noise), one with a rotated page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import shutil
+from datetime import date
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from pypdf import PdfReader, PdfWriter
+
+ROOT = Path(__file__).resolve().parent.parent
+FONT = ROOT / "fonts" / "LiberationSerif-Regular.ttf"
+FONT_BOLD = ROOT / "fonts" / "LiberationSerif-Bold.ttf"
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Võ", "Đặng", "Bùi",
+          "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Trương", "Tôn Nữ", "Lương"]
+MIDDLE_M = ["Văn", "Đức", "Minh", "Quốc", "Hữu", "Thanh", "Công", "Xuân", "Ngọc", "Anh"]
+MIDDLE_F = ["Thị", "Thị Thu", "Ngọc", "Thị Thanh", "Thị Mỹ", "Kim", "Thị Hồng", "Phương"]
+GIVEN_M = ["An", "Bình", "Cường", "Dũng", "Hải", "Hiếu", "Hùng", "Khánh", "Long", "Nam",
+           "Phong", "Phúc", "Quang", "Quân", "Sơn", "Thắng", "Trung", "Tuấn", "Việt", "Lộc",
+           "Đạt", "Định", "Tài", "Toàn", "Vũ", "Huy", "Kiên", "Thịnh"]
+GIVEN_F = ["Giang", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Mai", "Nga", "Ngọc",
+           "Phương", "Thảo", "Trang", "Vân", "Yến", "Thủy", "Nhung", "Oanh", "Diệp", "Uyên"]
+LEVELS = ["HTXSNV", "HTTNV", "HTNV", "KHTNV"]
+HEADERS_MEMBERS = ["Mã", "Họ và tên", "Ngày sinh", "Chi bộ", "Chức vụ", "Cấp ủy",
+                   "Cấp ủy chi bộ", "Loại đảng viên", "Ngày vào Đảng", "Tình trạng sinh hoạt",
+                   "Xếp loại CCVC", "Số tháng nghỉ ốm", "Kỷ luật trong năm",
+                   "Tự phát hiện, khắc phục", "Nơi cư trú", "Tự xếp loại"]
+HEADERS_VOTES = ["HTXSNV", "HTTNV", "HTNV", "KHTNV", "Có mặt", "Tổng số",
+                 "Người đứng đầu quyết định"]
+
+
+class Names:
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def next(self) -> str:
+        while True:
+            female = self.rng.random() < 0.5
+            name = " ".join([self.rng.choice(FAMILY),
+                             self.rng.choice(MIDDLE_F if female else MIDDLE_M),
+                             self.rng.choice(GIVEN_F if female else GIVEN_M)])
+            if name not in self.used:
+                self.used.add(name)
+                return name
+
+
+def votes_for(rng: random.Random, level: str, total: int, absent: int = 0,
+              split: bool = False) -> list[int]:
+    """Counts that tally to `level` by the cascade rule, never an accidental even split."""
+    present = total - absent
+    if split:  # exactly half HTXSNV, half HTNV: the head decides (001 §III.6.14)
+        return [total // 2, 0, total - total // 2, 0]
+    idx = LEVELS.index(level)
+    need = total // 2 + 1  # more than half at or above `level`
+    counts = [0, 0, 0, 0]
+    backing = rng.randint(need, present) if idx < 3 else present
+    above = rng.randint(0, (total - 1) // 2 - 1) if idx > 0 else 0  # stays under half
+    counts[idx] = backing - above
+    if idx > 0:
+        counts[idx - 1] = above
+    below = list(range(idx + 1, 4)) or [idx]
+    for _ in range(present - backing):
+        counts[rng.choice(below)] += 1
+    return counts
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([["" if v is None else v for v in row] for row in rows])
+
+
+def d(day: date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+# --- scanned-looking attachments -------------------------------------------------------
+
+
+def scan_image(title: str, lines: list[str], seed: int, landscape: bool = False) -> Image.Image:
+    rng = random.Random(seed)
+    size = (1169, 827) if landscape else (827, 1169)  # A4 at 100 dpi
+    page = Image.new("L", size, 238)
+    draw = ImageDraw.Draw(page)
+    head = ImageFont.truetype(str(FONT_BOLD), 22)
+    body = ImageFont.truetype(str(FONT), 17)
+    draw.text((size[0] // 2, 90), title, font=head, fill=30, anchor="mm")
+    y = 150
+    for line in lines:
+        draw.text((110, y), line, font=body, fill=40)
+        y += 30
+    draw.text((size[0] - 260, y + 50), "(đã ký và đóng dấu)", font=body, fill=90)
+    noise = Image.effect_noise(size, 18).point(lambda v: v // 6)
+    page = Image.blend(page, noise.convert("L"), 0.08)
+    page = page.rotate(rng.uniform(-0.9, 0.9), fillcolor=225, resample=Image.BICUBIC)
+    return page.filter(ImageFilter.GaussianBlur(0.4))
+
+
+def save_jpeg(image: Image.Image, path: Path) -> None:
+    image.save(path, format="JPEG", quality=55, optimize=True)
+
+
+def save_scan_pdf(pages: list[Image.Image], path: Path, rotate_first: int = 0) -> None:
+    buffer = io.BytesIO()
+    jpeg_pages = []
+    for image in pages:
+        b = io.BytesIO()
+        image.save(b, format="JPEG", quality=55)
+        jpeg_pages.append(Image.open(io.BytesIO(b.getvalue())))
+    jpeg_pages[0].save(buffer, format="PDF", save_all=True, append_images=jpeg_pages[1:],
+                       resolution=100.0)
+    reader = PdfReader(io.BytesIO(buffer.getvalue()))
+    writer = PdfWriter()
+    for index, page in enumerate(reader.pages):
+        if index == 0 and rotate_first:
+            page.rotate(rotate_first)
+        writer.add_page(page)
+    writer.add_metadata({"/Producer": "Máy quét văn phòng", "/CreationDate": "D:20251210"})
+    with path.open("wb") as f:
+        writer.write(f)
+
+
+def attachments(folder: Path, unit_name: str, year: int, leaders: list[tuple[str, str]],
+                skip: set[str], seed: int) -> None:
+    att = folder / "dinh-kem"
+    if att.exists():
+        shutil.rmtree(att)
+    att.mkdir()
+    lorem = [
+        "Căn cứ chức năng, nhiệm vụ được giao và kết quả thực hiện trong năm,",
+        f"{unit_name} báo cáo kết quả như sau:",
+        "1. Công tác chính trị tư tưởng: thực hiện nghiêm túc, đầy đủ.",
+        "2. Công tác tổ chức, cán bộ: kiện toàn đúng quy định.",
+        "3. Công tác kiểm tra, giám sát: hoàn thành kế hoạch năm.",
+        "4. Lãnh đạo thực hiện nhiệm vụ chính trị: đạt và vượt chỉ tiêu.",
+    ]
+    items = {
+        "2": ("BÁO CÁO TỔNG KẾT CÔNG TÁC XÂY DỰNG TỔ CHỨC ĐẢNG", 3, "pdf"),
+        "3": ("BẢN TỔNG HỢP PHIẾU CHẤM ĐIỂM", 1, "jpg"),
+        "4": ("BÁO CÁO KIỂM ĐIỂM CỦA TẬP THỂ CẤP ỦY", 2, "pdf"),
+        "5": ("BẢN TỔNG HỢP PHIẾU CHẤM ĐIỂM TẬP THỂ CẤP ỦY", 1, "png"),
+        "7": ("QUYẾT ĐỊNH VỀ VIỆC XẾP LOẠI CÔNG CHỨC, VIÊN CHỨC", 1, "jpg"),
+        "8": ("QUYẾT ĐỊNH XẾP LOẠI CÔNG ĐOÀN CƠ SỞ", 1, "jpg"),
+        "15": ("BÁO CÁO THỐNG KÊ NĂM", 2, "pdf-rotated"),
+    }
+    names = {"2": "bao-cao-tong-ket", "3": "tong-hop-cham-diem", "4": "bao-cao-kiem-diem",
+             "5": "cham-diem-cap-uy", "7": "qd-xep-loai-ccvc", "8": "qd-xep-loai-cong-doan",
+             "15": "thong-ke-nam"}
+    for item, (title, pages, kind) in items.items():
+        if item in skip:
+            continue
+        path = att / f"{int(item):02d}-{names[item]}"
+        images = [scan_image(title if i == 0 else f"(tiếp theo, trang {i + 1})",
+                             lorem + [f"Năm {year}."], seed + int(item) * 10 + i,
+                             landscape=(kind == "pdf-rotated" and i == 0))
+                  for i in range(pages)]
+        if kind.startswith("pdf"):
+            save_scan_pdf(images, path.with_suffix(".pdf"),
+                          rotate_first=90 if kind == "pdf-rotated" else 0)
+        elif kind == "png":
+            images[0].convert("L").quantize(16).save(path.with_suffix(".png"), optimize=True)
+        else:
+            save_jpeg(images[0], path.with_suffix(".jpg"))
+    personal = {
+        "1": ("BẢN KIỂM ĐIỂM CÁ NHÂN", 2),
+        "2": ("PHIẾU NHẬN XÉT ĐẢNG VIÊN NƠI CƯ TRÚ", 1),
+        "3": ("TỔNG HỢP Ý KIẾN ĐÓNG GÓP TẠI HỘI NGHỊ KIỂM ĐIỂM", 1),
+        "4": ("BẢN KÊ KHAI TÀI SẢN, THU NHẬP", 2),
+    }
+    for n, (code, name) in enumerate(leaders):
+        (att / code).mkdir()
+        for item, (title, pages) in personal.items():
+            if f"{code}/{item}" in skip:
+                continue
+            images = [scan_image(title, [f"Họ và tên: {name}", *lorem[2:5]],
+                                 seed + 500 + n * 40 + int(item) * 5 + i) for i in range(pages)]
+            if pages == 1:
+                save_jpeg(images[0], att / code / f"{item}-{title_slug(item)}.jpg")
+            else:
+                save_scan_pdf(images, att / code / f"{item}-{title_slug(item)}.pdf")
+
+
+def title_slug(item: str) -> str:
+    return {"1": "ban-kiem-diem", "2": "nhan-xet-noi-cu-tru", "3": "tong-hop-y-kien",
+            "4": "ke-khai-tai-san"}[item]
+
+
+# --- the two units ---------------------------------------------------------------------
+
+
+def adult_admission(rng: random.Random, born: date) -> date:
+    year = min(born.year + rng.randint(21, 32), 2023)
+    return date(year, rng.randint(1, 12), rng.randint(1, 28))
+
+
+def member_row(code: str, name: str, born: date, cell: str, post: str, base_role: str,
+               cell_role: str, official: bool, admitted: date, ccvc: str, sick: str = "",
+               discipline: str = "", remedied: str = "", residence: str = "",
+               self_rating: str = "", activity: str = "") -> list[object]:
+    return [code, name, d(born), cell, post, base_role, cell_role,
+            "Chính thức" if official else "Dự bị", d(admitted), activity, ccvc, sick,
+            discipline, remedied, residence, self_rating]
+
+
+RESIDENCES = ["Phường Phú Hội", "Phường Vĩnh Ninh", "Phường An Cựu", "Phường Thuận Hòa",
+              "Phường Kim Long", "Phường Xuân Phú", "Phường Vỹ Dạ", "Phường Phước Vĩnh"]
+
+
+def chi_bo(folder: Path) -> None:
+    rng = random.Random(2025)
+    names = Names(rng)
+    folder.mkdir(parents=True, exist_ok=True)
+    posts = ["Giám đốc Trung tâm", "Phó Giám đốc Trung tâm", "Trưởng phòng Hạ tầng số",
+             "Trưởng phòng Hành chính – Tổng hợp", "Phó Trưởng phòng Dữ liệu",
+             "Kỹ sư phần mềm", "Kỹ sư mạng", "Chuyên viên", "Kế toán viên", "Chuyên viên",
+             "Kỹ sư an toàn thông tin", "Chuyên viên", "Kỹ thuật viên", "Chuyên viên",
+             "Nhân viên"]
+    plan = ["HTTNV", "HTXSNV", "HTTNV", "HTTNV", "HTXSNV", "HTTNV", "HTTNV", "HTTNV",
+            "HTTNV", "HTTNV", "HTTNV", "HTTNV", "HTNV", "HTTNV", None]
+    ccvc = ["HTTNV", "HTXSNV", "HTTNV", "HTTNV", "HTXSNV", "HTTNV", "HTXSNV", "HTTNV",
+            "HTTNV", "HTTNV", "HTTNV", "HTTNV", "HTNV", "HTTNV", "HTNV"]
+    roles = ["Bí thư", "Phó Bí thư", "Ủy viên"] + [""] * 12
+    rows, ballots, committee = [], [], []
+    officials = 13
+    for i in range(15):
+        code = f"DV{i + 1:02d}"
+        name = names.next()
+        official = i < officials
+        born = date(rng.randint(1968, 1997), rng.randint(1, 12), rng.randint(1, 28))
+        admitted = (adult_admission(rng, born) if official
+                    else (date(2025, 3, 15) if i == 13 else date(2025, 8, 20)))
+        sick = "4" if plan[i] == "HTNV" else ""
+        rows.append(member_row(code, name, born, "", posts[i], roles[i], "", official,
+                               admitted, ccvc[i], sick=sick,
+                               residence=rng.choice(RESIDENCES) + ", thành phố Huế",
+                               self_rating=plan[i] or ""))
+        if plan[i]:
+            absent = rng.choice([0, 0, 1])
+            ballots.append([code, name, *votes_for(rng, plan[i], officials, absent),
+                            officials - absent, officials, ""])
+        if roles[i]:
+            level = "HTXSNV" if i == 1 else "HTTNV"
+            committee.append([code, name, "cơ sở", *votes_for(rng, level, 3), 3, 3, ""])
+    write_csv(folder / "dang-vien.csv", HEADERS_MEMBERS, rows)
+    write_csv(folder / "phieu-dang-vien.csv", ["Mã", "Họ và tên", *HEADERS_VOTES], ballots)
+    write_csv(folder / "phieu-cap-uy-vien.csv", ["Mã", "Họ và tên", "Nơi bỏ phiếu",
+                                                 *HEADERS_VOTES], committee)
+    write_csv(folder / "phieu-tap-the.csv", ["Tổ chức", "Đối tượng", *HEADERS_VOTES], [
+        ["cơ sở", "tổ chức", 0, 3, 0, 0, 3, 3, ""],
+        ["cơ sở", "cấp ủy", 0, 3, 0, 0, 3, 3, ""],
+    ])
+    (folder / "don-vi.yaml").write_text(CHI_BO_YAML, encoding="utf-8")
+    leaders = [(r[0], r[1]) for r in rows[:2]]
+    attachments(folder, "Chi bộ Trung tâm Công nghệ thông tin tỉnh", 2025, leaders, set(), 11)
+
+
+CHI_BO_YAML = """\
+# Thông tin chung của tổ chức cơ sở đảng và năm đánh giá (mẫu dữ liệu của hoso).
+loai: chi_bo_co_so
+ten: Chi bộ Trung tâm Công nghệ thông tin tỉnh
+ky_hieu: CB
+cap_tren: Đảng bộ Khối Cơ quan và Doanh nghiệp tỉnh
+co_quan_cap_tren: Ban Thường vụ Đảng ủy Khối Cơ quan và Doanh nghiệp tỉnh
+dia_danh: Thành phố Huế
+nam: 2025
+ngay_danh_gia: 10/12/2025
+van_ban:
+  to-trinh-xep-loai: {so: 25-TTr/CB, ngay: 12/12/2025}
+  tong-hop-phieu-cap-uy-vien: {so: 26-BC/CB, ngay: 12/12/2025}
+  qd-xep-loai-dang-vien: {so: 27-QĐ/CB, ngay: 11/12/2025}
+  qd-khen-thuong-dang-vien: {so: 28-QĐ/CB, ngay: 11/12/2025}
+ho_so_ca_nhan: [DV01, DV02]
+noi_nhan:
+  - Ban Tổ chức Đảng ủy Khối
+  - Đảng viên trong chi bộ
+"""
+
+
+def dang_bo(folder: Path) -> None:
+    rng = random.Random(1975)
+    names = Names(rng)
+    folder.mkdir(parents=True, exist_ok=True)
+    cells = [("NOI", "Chi bộ Khối Nội", 16), ("NGOAI", "Chi bộ Khối Ngoại", 17),
+             ("CLS", "Chi bộ Cận lâm sàng", 15), ("HC", "Chi bộ Hành chính – Tổng hợp", 16)]
+    write_csv(folder / "to-chuc-truc-thuoc.csv", ["Mã", "Tên", "Loại", "Ngày thành lập",
+                                                  "Có chi ủy"],
+              [[c, n, "chi bộ trực thuộc", "", "có"] for c, n, _ in cells])
+    base_roles = {("HC", 0): "Bí thư", ("NOI", 0): "Phó Bí thư", ("NGOAI", 0): "Ủy viên",
+                  ("CLS", 0): "Ủy viên", ("HC", 1): "Ủy viên", ("NOI", 3): "Ủy viên",
+                  ("NGOAI", 3): "Ủy viên"}
+    posts = {"HC": ["Giám đốc Bệnh viện", "Trưởng phòng Tổ chức cán bộ", "Kế toán trưởng"],
+             "NOI": ["Phó Giám đốc Bệnh viện", "Trưởng khoa Nội tổng hợp", "Bác sĩ"],
+             "NGOAI": ["Trưởng khoa Ngoại", "Phó Trưởng khoa Gây mê", "Bác sĩ"],
+             "CLS": ["Trưởng khoa Xét nghiệm", "Kỹ thuật viên trưởng", "Dược sĩ"]}
+    fillers = ["Bác sĩ", "Điều dưỡng", "Dược sĩ", "Kỹ thuật viên", "Chuyên viên",
+               "Hộ sinh", "Điều dưỡng trưởng khoa", "Bác sĩ nội trú"]
+    rows, ballots, committee = [], [], []
+    n = 0
+    committee_plan = []
+    for cell, _cell_name, size in cells:
+        specials = {size - 1: "new"}
+        if cell == "NGOAI":
+            specials.update({5: "discipline", 9: "split"})
+        if cell == "CLS":
+            specials.update({7: "exempt", 4: "sick"})
+        officials = sum(1 for i in range(size) if specials.get(i) not in {"new", "exempt"})
+        for i in range(size):
+            n += 1
+            code = f"DV{n:03d}"
+            name = names.next()
+            kind = specials.get(i)
+            post = posts[cell][i] if i < 3 else rng.choice(fillers)
+            level = "HTTNV"
+            if i in (1, 2) and cell in {"NOI", "HC"} or (cell == "NGOAI" and i == 1):
+                level = "HTXSNV"
+            if kind == "sick" or (cell == "CLS" and i == 10):
+                level = "HTNV"
+            if kind == "discipline":
+                level = "KHTNV"
+            official = kind != "new"
+            born = date(rng.randint(1965, 1998), rng.randint(1, 12), rng.randint(1, 28))
+            admitted = date(2025, 9, 2) if kind == "new" else adult_admission(rng, born)
+            cell_role = ["Bí thư", "Phó Bí thư", "Ủy viên"][i] if i < 3 else ""
+            ccvc = {"HTXSNV": "HTXSNV", "KHTNV": "HTNV"}.get(level, rng.choice(["HTTNV",
+                                                                              "HTXSNV"]))
+            if kind == "sick":
+                ccvc = "HTNV"
+            rows.append(member_row(
+                code, name, born, cell, post, base_roles.get((cell, i), ""), cell_role, official, admitted,
+                ccvc if kind not in {"new", "exempt"} else "",
+                sick="3,5" if kind == "sick" else "",
+                discipline="Khiển trách" if kind == "discipline" else "",
+                remedied="không" if kind == "discipline" else "",
+                residence=rng.choice(RESIDENCES) + ", thành phố Huế",
+                self_rating=level if kind not in {"new", "exempt"} else "",
+                activity="miễn sinh hoạt" if kind == "exempt" else ""))
+            if kind in {"new", "exempt"}:
+                continue
+            absent = rng.choice([0, 0, 1, 2])
+            split = kind == "split"
+            votes = votes_for(rng, level, officials, 0 if split else absent, split)
+            ballots.append([code, name, *votes, officials - (0 if split else absent), officials,
+                            "HTNV" if split else ""])
+            if cell_role:
+                # A chi bộ with a KHTNV member is at most HTNV, and so are its chi ủy and
+                # its bí thư (000 §II.B.1.3, §II.B.3.3, §II.B.4).
+                top = "HTNV" if cell == "NGOAI" and i == 0 else "HTTNV"
+                committee.append([code, name, cell, *votes_for(rng, top, 3), 3, 3, ""])
+            if (cell, i) in base_roles:
+                committee_plan.append((code, name, base_roles[(cell, i)]))
+    for code, name, _role in committee_plan:
+        committee.append([code, name, "cơ sở", *votes_for(rng, "HTTNV", 7, 0), 7, 7, ""])
+    write_csv(folder / "dang-vien.csv", HEADERS_MEMBERS, rows)
+    write_csv(folder / "phieu-dang-vien.csv", ["Mã", "Họ và tên", *HEADERS_VOTES], ballots)
+    write_csv(folder / "phieu-cap-uy-vien.csv", ["Mã", "Họ và tên", "Nơi bỏ phiếu",
+                                                 *HEADERS_VOTES], committee)
+    collective = [["cơ sở", "tổ chức", 1, 6, 0, 0, 7, 7, ""],
+                  ["cơ sở", "cấp ủy", 0, 7, 0, 0, 7, 7, ""]]
+    for cell, _name, _size in cells:
+        top = "HTNV" if cell == "NGOAI" else "HTTNV"
+        collective.append([cell, "tổ chức", *votes_for(rng, top, 7), 7, 7, ""])
+        committee_top = "HTNV" if cell == "NGOAI" else "HTTNV"
+        collective.append([cell, "cấp ủy", *votes_for(rng, committee_top, 7), 7, 7, ""])
+    write_csv(folder / "phieu-tap-the.csv", ["Tổ chức", "Đối tượng", *HEADERS_VOTES],
+              collective)
+    (folder / "don-vi.yaml").write_text(DANG_BO_YAML, encoding="utf-8")
+    by_role = {role: (code, name) for code, name, role in committee_plan if role != "Ủy viên"}
+    leaders = [by_role["Bí thư"], by_role["Phó Bí thư"]]
+    yaml_text = DANG_BO_YAML.replace("ho_so_ca_nhan: []",
+                                     f"ho_so_ca_nhan: [{leaders[0][0]}, {leaders[1][0]}]")
+    (folder / "don-vi.yaml").write_text(yaml_text, encoding="utf-8")
+    # An office rarely has everything on time: the trade-union decision (8) and one
+    # asset declaration have not arrived, so the sample shows placeholders.
+    attachments(folder, "Đảng bộ Bệnh viện Đa khoa tỉnh", 2025, leaders,
+                {"8", f"{leaders[1][0]}/4"}, 23)
+
+
+DANG_BO_YAML = """\
+# Thông tin chung của tổ chức cơ sở đảng và năm đánh giá (mẫu dữ liệu của hoso).
+loai: dang_bo_co_so
+ten: Đảng bộ Bệnh viện Đa khoa tỉnh
+ky_hieu: ĐU
+cap_tren: Đảng bộ Khối Cơ quan và Doanh nghiệp tỉnh
+co_quan_cap_tren: Ban Thường vụ Đảng ủy Khối Cơ quan và Doanh nghiệp tỉnh
+dia_danh: Thành phố Huế
+nam: 2025
+ngay_danh_gia: 15/12/2025
+van_ban:
+  to-trinh-xep-loai: {so: 112-TTr/ĐU, ngay: 18/12/2025}
+  tong-hop-phieu-cap-uy-vien: {so: 113-BC/ĐU, ngay: 18/12/2025}
+  qd-xep-loai-dang-vien: {so: 114-QĐ/ĐU, ngay: 16/12/2025}
+  qd-xep-loai-to-chuc-truc-thuoc: {so: 115-QĐ/ĐU, ngay: 16/12/2025}
+  qd-xep-loai-cap-uy-truc-thuoc: {so: 116-QĐ/ĐU, ngay: 16/12/2025}
+  qd-xep-loai-cap-uy-vien-truc-thuoc: {so: 117-QĐ/ĐU, ngay: 16/12/2025}
+  qd-khen-thuong-dang-vien: {so: 118-QĐ/ĐU, ngay: 17/12/2025}
+ho_so_ca_nhan: []
+noi_nhan:
+  - Ban Tổ chức Đảng ủy Khối
+  - Các chi bộ trực thuộc
+"""
+
+
+if __name__ == "__main__":
+    chi_bo(ROOT / "fixtures" / "chi-bo-co-so")
+    dang_bo(ROOT / "fixtures" / "dang-bo-co-so")
