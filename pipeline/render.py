@@ -1,0 +1,123 @@
+"""Turn HTML templates and their context into PDF bytes (WeasyPrint) and DOCX bytes.
+
+One `Renderer` holds the Jinja environment (autoescape on), one parsed stylesheet and one
+font configuration, reused for every document: WeasyPrint is the slow part of a build.
+WeasyPrint may only read the bundled templates and fonts: data never makes it fetch a
+local file or a network address.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import struct
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from weasyprint import CSS, HTML
+from weasyprint.pdf import fonts as weasy_fonts
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from pipeline.levels import LEVELS
+from pipeline.paths import FONTS, ROOT, TEMPLATES
+from pipeline.typography import TYPOGRAPHY
+from pipeline.vntext import number, upper
+
+ALLOWED_ROOTS = (FONTS.resolve(), TEMPLATES.resolve())
+
+
+class BundledOnlyFetcher(URLFetcher):
+    """A URL fetcher that serves only files of the bundled templates and fonts."""
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        parsed = urlparse(url)
+        if parsed.scheme != "file":
+            raise ValueError(f"blocked non-file URL: {parsed.scheme}")
+        path = Path(unquote(parsed.path)).resolve()
+        if not any(path.is_relative_to(root) for root in ALLOWED_ROOTS):
+            raise ValueError("blocked file outside the bundled templates and fonts")
+        return super().fetch(url, headers)
+
+
+def freeze_font_timestamp(font: bytes) -> bytes:
+    """Set a TrueType font's `head.modified` to its `created` date, fixing the checksums.
+
+    HarfBuzz's subsetter stamps the current time into `head.modified`, so two renders of
+    the same document a second apart embed different font bytes. Reviewers diff outputs,
+    so the embedded subset must depend on the input only.
+    """
+    if len(font) < 12 or font[:4] not in {b"\x00\x01\x00\x00", b"true"}:
+        return font
+    data = bytearray(font)
+    (tables,) = struct.unpack(">H", data[4:6])
+    for index in range(tables):
+        record = 12 + 16 * index
+        tag, _, offset, length = struct.unpack(">4sLLL", data[record:record + 16])
+        if tag != b"head" or offset + 36 > len(data):
+            continue
+        data[offset + 28:offset + 36] = data[offset + 20:offset + 28]  # modified = created
+        data[offset + 8:offset + 12] = b"\0\0\0\0"  # checkSumAdjustment, recomputed below
+        struct.pack_into(">L", data, record + 4, _checksum(data[offset:offset + length]))
+        adjustment = (0xB1B0AFBA - _checksum(data)) & 0xFFFFFFFF
+        struct.pack_into(">L", data, offset + 8, adjustment)
+        return bytes(data)
+    return font
+
+
+def _checksum(block: bytes | bytearray) -> int:
+    padded = bytes(block) + b"\0" * (-len(block) % 4)
+    return sum(struct.unpack(f">{len(padded) // 4}L", padded)) & 0xFFFFFFFF
+
+
+def _deterministic_subset() -> None:
+    original = weasy_fonts.Font.subset
+    if getattr(original, "_hoso_frozen", False):
+        return
+
+    def subset(self: Any, to_unicode: Any, hinting: Any) -> None:
+        original(self, to_unicode, hinting)
+        self.file_content = freeze_font_timestamp(self.file_content)
+
+    subset._hoso_frozen = True  # type: ignore[attr-defined]
+    weasy_fonts.Font.subset = subset
+
+
+_deterministic_subset()
+
+
+def pct(value: float) -> str:
+    return number(value, 2) + "%"
+
+
+class Renderer:
+    """Jinja templates → HTML → PDF with a shared stylesheet and font configuration."""
+
+    def __init__(self) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(str(TEMPLATES)),
+            autoescape=select_autoescape(["html", "j2"], default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["vn_upper"] = upper
+        self.env.globals.update(levels=LEVELS, pct=pct)
+        self.fetcher = BundledOnlyFetcher(allowed_protocols=("file",), fail_on_errors=False)
+        self.font_config = FontConfiguration()
+        css = self.env.get_template("style.css.j2").render(t=TYPOGRAPHY)
+        self.stylesheet = CSS(string=css, base_url=f"{ROOT.as_uri()}/",
+                              url_fetcher=self.fetcher, font_config=self.font_config)
+
+    def html(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def pdf(self, html: str) -> bytes:
+        document = HTML(string=html, base_url=f"{TEMPLATES.as_uri()}/",
+                        url_fetcher=self.fetcher)
+        data = document.write_pdf(stylesheets=[self.stylesheet], font_config=self.font_config,
+                                  pdf_identifier=b"hoso", uncompressed_pdf=False)
+        assert isinstance(data, bytes)
+        return data
+
