@@ -114,6 +114,10 @@ def save_jpeg(image: Image.Image, path: Path) -> None:
 def save_scan_pdf(pages: list[Image.Image], path: Path, rotate_first: int = 0) -> None:
     buffer = io.BytesIO()
     jpeg_pages = []
+    if rotate_first:
+        # A scanner that stores a landscape page sideways and sets /Rotate to show it
+        # upright: the bitmap is turned against the rotation the viewer applies.
+        pages = [pages[0].rotate(rotate_first, expand=True), *pages[1:]]
     for image in pages:
         b = io.BytesIO()
         image.save(b, format="JPEG", quality=55)

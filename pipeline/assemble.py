@@ -1,0 +1,291 @@
+"""Turn the rendered forms and the attachments into the bound dossier and its manifest.
+
+Order (dossier.md §1): cover, table of contents, organisation items (1)–(15), then one
+personal set (1)–(4) per leader. A missing item gets a placeholder page; an item that does
+not apply is listed with its reason. The table of contents is rendered, measured and
+rendered again until its own length is stable, so every page it gives is real. Every
+page after the cover gets a stamped number equal to its physical page number, and the
+PDF page labels say the same. The outline has one entry per item; under (14) one per
+person with (1)–(4). The manifest is embedded as the file attachment `ho-so.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from pypdf.constants import PageLabelStyle
+from pypdf.generic import ArrayObject, ByteStringObject
+
+from pipeline import attachments as attach
+from pipeline.model import Unit
+from pipeline.pdfdigest import pages_digest
+from pipeline.profiles import ChecklistItem, Profile
+from pipeline.render import Renderer
+from pipeline.rules import Assessment, Finding
+from pipeline.typography import TYPOGRAPHY
+
+MANIFEST_NAME = "ho-so.json"
+MANIFEST_FORMAT = 1
+A4_WIDTH, A4_HEIGHT = 595.2756, 841.8898
+
+
+class Status(Enum):
+    PRESENT = "present"
+    MISSING = "missing"
+    NOT_APPLICABLE = "not_applicable"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One checklist entry of this dossier: where its pages come from, or why none."""
+
+    section: str  # "organisation" | "personal"
+    item: str
+    title: str
+    status: Status
+    reason: str = ""
+    form: str | None = None
+    person: str | None = None  # member code for a personal item
+    person_name: str = ""
+    pdfs: tuple[bytes, ...] = ()  # rendered forms
+    attachments: tuple[attach.Attachment, ...] = ()
+
+    @property
+    def number(self) -> str:
+        return f"({self.item})"
+
+
+@dataclass(frozen=True)
+class PlacedPart:
+    part: Part
+    first_page: int  # 1-based physical page; 0 when the part has no pages
+    last_page: int
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class BoundDossier:
+    pdf: bytes
+    manifest: dict[str, object]
+    placed: tuple[PlacedPart, ...]
+    pages: int
+    missing: tuple[PlacedPart, ...] = field(default=())
+
+
+def plan_parts(unit: Unit, profile: Profile, a: Assessment,
+               rendered: dict[str, bytes]) -> list[Part]:
+    """Every checklist entry in binding order, each with its source or its reason."""
+    parts = [_organisation_part(unit, item, a, rendered) for item in profile.organisation]
+    for code in unit.leaders:
+        member = unit.member(code)
+        for item in profile.personal:
+            files = unit.attachments_for(item.item, code)
+            title = item.title_for(unit.year)
+            if files:
+                parts.append(Part("personal", item.item, title, Status.PRESENT,
+                                  person=code, person_name=member.name, attachments=files))
+            else:
+                parts.append(Part("personal", item.item, title, Status.MISSING,
+                                  reason=f"chưa có tệp dinh-kem/{code}/{item.item}-….pdf "
+                                         "(hoặc .jpg, .png)",
+                                  person=code, person_name=member.name))
+    return parts
+
+
+def _organisation_part(unit: Unit, item: ChecklistItem, a: Assessment,
+                       rendered: dict[str, bytes]) -> Part:
+    title = item.title_for(unit.year)
+    base = Part("organisation", item.item, title, Status.PRESENT, form=item.form)
+    if item.applies_to and unit.kind.value not in item.applies_to:
+        return replace(base, status=Status.NOT_APPLICABLE, reason=item.not_applicable)
+    if item.only_if == "someone_htxsnv" and not a.someone_htxsnv:
+        return replace(base, status=Status.NOT_APPLICABLE, reason=item.not_applicable)
+    files = unit.attachments_for(item.item) if "attachment" in item.sources else ()
+    if files:
+        return replace(base, attachments=files)
+    if "generated" in item.sources and item.form in rendered:
+        return replace(base, pdfs=(rendered[item.form],))
+    return replace(base, status=Status.MISSING,
+                   reason=f"chưa có tệp dinh-kem/{int(item.item):02d}-….pdf (hoặc .jpg, .png)")
+
+
+# --- binding ----------------------------------------------------------------------------
+
+
+def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
+         renderer: Renderer) -> BoundDossier:
+    bodies = [_part_pages(p) for p in parts]
+    placeholders = _placeholder_pages(unit, parts, renderer)
+    for index, part in enumerate(parts):
+        if part.status is Status.MISSING:
+            bodies[index] = [placeholders.pop(0)]
+    toc_pages = 1
+    for _ in range(4):  # the TOC's own length moves every page after it
+        placed = _place(parts, bodies, first=2 + toc_pages)
+        toc = _render_pdf_pages(renderer, "_toc.html", unit=unit, profile=profile,
+                                rows=_toc_rows(placed))
+        if len(toc) == toc_pages:
+            break
+        toc_pages = len(toc)
+    total = 1 + len(toc) + sum(len(b) for b in bodies)
+    cover = _render_pdf_pages(renderer, "_cover.html", unit=unit, profile=profile,
+                              pages=total)
+    writer = PdfWriter()
+    for page in [*cover, *toc, *(page for body in bodies for page in body)]:
+        writer.add_page(page)
+    stamp_numbers(writer, renderer)
+    writer.set_page_label(0, 0, prefix="Bìa")
+    writer.set_page_label(1, total - 1, style=PageLabelStyle.DECIMAL, start=2)
+    _outline(writer, placed, toc_first=2)
+    first_pass = _write(writer)
+    placed = _with_digests(placed, first_pass)
+    manifest = build_manifest(unit, profile, a.findings, placed, total)
+    data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+    writer.add_attachment(MANIFEST_NAME, data)
+    identifier = ByteStringObject(hashlib.sha256(data).digest()[:16])
+    writer._ID = ArrayObject([identifier, identifier])  # deterministic, unlike pypdf's
+    pdf = _write(writer)
+    missing = tuple(p for p in placed if p.part.status is Status.MISSING)
+    return BoundDossier(pdf, manifest, tuple(placed), total, missing)
+
+
+def _part_pages(part: Part) -> list[PageObject]:
+    pages: list[PageObject] = []
+    for data in part.pdfs:
+        pages.extend(PdfReader(io.BytesIO(data)).pages)
+    for attachment in part.attachments:
+        pages.extend(attach.pdf_pages(attachment))
+    return pages
+
+
+def _placeholder_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer
+                       ) -> list[PageObject]:
+    missing = [p for p in parts if p.status is Status.MISSING]
+    if not missing:
+        return []
+    rows = [{"number": p.number, "person": p.person_name, "title": p.title,
+             "reason": p.reason} for p in missing]
+    return _render_pdf_pages(renderer, "_placeholder.html", placeholders=rows, unit=unit)
+
+
+def _render_pdf_pages(renderer: Renderer, template: str, **context: object
+                      ) -> list[PageObject]:
+    pdf = renderer.pdf(renderer.html(template, **context))
+    return list(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _place(parts: Sequence[Part], bodies: Sequence[Sequence[PageObject]], first: int
+           ) -> list[PlacedPart]:
+    placed = []
+    page = first
+    for part, body in zip(parts, bodies, strict=True):
+        if body:
+            placed.append(PlacedPart(part, page, page + len(body) - 1))
+            page += len(body)
+        else:
+            placed.append(PlacedPart(part, 0, 0))
+    return placed
+
+
+def _toc_rows(placed: Sequence[PlacedPart]) -> list[dict[str, str | bool]]:
+    rows: list[dict[str, str | bool]] = []
+    person = None
+    for p in placed:
+        part = p.part
+        if part.section == "personal" and part.person != person:
+            person = part.person
+            rows.append({"number": "", "title": f"Hồ sơ cá nhân: {part.person_name}",
+                         "status": "", "page": "", "group": True})
+        status = {Status.PRESENT: "", Status.MISSING: f"Còn thiếu: {part.reason}",
+                  Status.NOT_APPLICABLE: f"Không áp dụng: {part.reason}"}[part.status]
+        rows.append({"number": part.number, "title": part.title, "status": status,
+                     "page": str(p.first_page) if p.first_page else "", "group": False})
+    return rows
+
+
+def stamp_numbers(writer: PdfWriter, renderer: Renderer) -> None:
+    """Stamp the physical page number, top centre, on every page after the cover."""
+    numbers = list(range(2, len(writer.pages) + 1))
+    stamps = _render_pdf_pages(renderer, "_stamp.html", numbers=numbers, t=TYPOGRAPHY)
+    for page, stamp in zip(writer.pages[1:], stamps, strict=True):
+        if page.get("/Rotate", 0):
+            page.transfer_rotation_to_content()  # scans saved rotated: stamp what is seen
+        box = page.cropbox
+        x0, y0 = float(box.left), float(box.bottom)
+        width, height = float(box.width), float(box.height)
+        move = Transformation().translate(x0 + (width - A4_WIDTH) / 2, y0 + height - A4_HEIGHT)
+        page.merge_transformed_page(stamp, move, over=True, expand=False)
+
+
+def _outline(writer: PdfWriter, placed: Sequence[PlacedPart], toc_first: int) -> None:
+    leaders_entry = None
+    person_entry = None
+    person = None
+    for p in placed:
+        part = p.part
+        page = (p.first_page or toc_first) - 1
+        if part.section == "organisation":
+            suffix = " — không áp dụng" if part.status is Status.NOT_APPLICABLE else (
+                " — còn thiếu" if part.status is Status.MISSING else "")
+            entry = writer.add_outline_item(f"{part.number} {part.title}{suffix}", page)
+            if part.item == "14":
+                leaders_entry = entry
+            continue
+        if part.person != person:
+            person = part.person
+            person_entry = writer.add_outline_item(part.person_name, page, parent=leaders_entry)
+        suffix = " — còn thiếu" if part.status is Status.MISSING else ""
+        writer.add_outline_item(f"{part.number} {part.title}{suffix}", page, parent=person_entry)
+
+
+def _write(writer: PdfWriter) -> bytes:
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _with_digests(placed: Sequence[PlacedPart], pdf: bytes) -> list[PlacedPart]:
+    reader = PdfReader(io.BytesIO(pdf))
+    out = []
+    for p in placed:
+        if p.first_page:
+            digest = pages_digest(reader.pages[p.first_page - 1:p.last_page])
+            out.append(replace(p, sha256=digest))
+        else:
+            out.append(p)
+    return out
+
+
+def build_manifest(unit: Unit, profile: Profile, findings: Sequence[Finding],
+                   placed: Sequence[PlacedPart], pages: int) -> dict[str, object]:
+    items: list[dict[str, object]] = []
+    for p in placed:
+        part = p.part
+        entry: dict[str, object] = {"section": part.section}
+        if part.person:
+            entry["person"] = part.person_name
+        entry.update(item=part.item, title=part.title)
+        if part.form:
+            entry["form"] = part.form
+        entry["status"] = part.status.value
+        if part.reason:
+            entry["reason"] = part.reason
+        if p.first_page:
+            entry.update(first_page=p.first_page, last_page=p.last_page, sha256=p.sha256)
+        items.append(entry)
+    return {
+        "format": MANIFEST_FORMAT,
+        "profile": profile.id,
+        "unit": {"name": unit.name, "type": unit.kind.value, "year": unit.year,
+                 "parent": unit.parent},
+        "pages": pages,
+        "items": items,
+        "findings": [{"rule": f.rule, "severity": f.severity.value, "subject": f.subject,
+                      "message": f.message, "source": f.source} for f in findings],
+    }

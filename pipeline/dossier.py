@@ -1,0 +1,146 @@
+"""The orchestrator: turn a unit folder into the complete output folder of `hoso build`.
+
+It reads like the table of contents of the pipeline; each step is one stage module.
+"""
+
+from __future__ import annotations
+
+import io
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+
+from pipeline import assemble
+from pipeline.assemble import BoundDossier, Status
+from pipeline.docx_writer import html_to_docx
+from pipeline.forms import FormDoc, build_form
+from pipeline.load import load_unit
+from pipeline.model import Unit
+from pipeline.output import write_atomically
+from pipeline.profiles import Profile, load_profile
+from pipeline.render import Renderer
+from pipeline.rules import Assessment, Severity, assess
+
+
+@dataclass(frozen=True)
+class RenderedForm:
+    form: FormDoc
+    html: str
+    pdf: bytes
+    docx: bytes
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out: Path
+    unit: Unit
+    pages: int
+    report: tuple[str, ...]
+    complete: bool  # nothing missing and no rule violated
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.complete else 1
+
+
+def build(unit_dir: Path, out: Path | None = None, profile_name: str = "qd124",
+          jobs: int = 1) -> BuildResult:
+    profile = load_profile(profile_name)
+    unit = load_unit(unit_dir)
+    assessment = assess(unit, profile)
+    renderer = Renderer()
+    forms = render_forms(plan_forms(unit, profile, assessment), renderer, jobs)
+    parts = assemble.plan_parts(unit, profile, assessment, {f.form.form: f.pdf for f in forms})
+    dossier = assemble.bind(unit, profile, assessment, parts, renderer)
+    report = report_lines(unit, dossier, assessment)
+    target = out or Path("out") / unit.slug
+    write_atomically(target, output_files(dossier, forms, report, renderer))
+    complete = not dossier.missing and not assessment.errors
+    return BuildResult(target, unit, dossier.pages, tuple(report), complete)
+
+
+def plan_forms(unit: Unit, profile: Profile, a: Assessment) -> list[FormDoc]:
+    """The generated forms this unit needs, in checklist order."""
+    forms = []
+    for item in profile.organisation:
+        if item.form is None or "generated" not in item.sources:
+            continue
+        if item.applies_to and unit.kind.value not in item.applies_to:
+            continue
+        if item.only_if == "someone_htxsnv" and not a.someone_htxsnv:
+            continue
+        if item.personal_sets and not unit.leaders:
+            continue
+        forms.append(build_form(item.form, item.item, item.title_for(unit.year), unit, a,
+                                profile))
+    return forms
+
+
+def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int) -> list[RenderedForm]:
+    """HTML in this process (cheap); PDF in `jobs` processes (WeasyPrint is the slow part)."""
+    htmls = [renderer.html(f.template, **f.context) for f in forms]
+    if jobs > 1 and len(forms) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            pdfs = list(pool.map(_render_pdf, htmls))
+    else:
+        pdfs = [renderer.pdf(h) for h in htmls]
+    return [RenderedForm(f, h, p, html_to_docx(h, f.title))
+            for f, h, p in zip(forms, htmls, pdfs, strict=True)]
+
+
+_WORKER: Renderer | None = None
+
+
+def _render_pdf(html: str) -> bytes:
+    global _WORKER
+    if _WORKER is None:
+        _WORKER = Renderer()
+    return _WORKER.pdf(html)
+
+
+def report_lines(unit: Unit, dossier: BoundDossier, a: Assessment) -> list[str]:
+    lines = [f"Hồ sơ {unit.name} năm {unit.year}: {dossier.pages} trang."]
+    for p in dossier.placed:
+        part = p.part
+        if part.status is Status.MISSING:
+            who = f"Hồ sơ cá nhân {part.person_name}, " if part.person else ""
+            lines.append(f"[THIẾU] {who}mục {part.number} {part.title}: {part.reason} "
+                         f"(trang {p.first_page} là trang báo thiếu)")
+    lines.extend(f.line() for f in a.findings)
+    errors = sum(1 for f in a.findings if f.severity is Severity.ERROR)
+    if not dossier.missing and not errors:
+        lines.append("Hồ sơ đầy đủ; các mức xếp loại phù hợp quy định.")
+    else:
+        lines.append(f"Tổng cộng: {len(dossier.missing)} mục còn thiếu, {errors} lỗi xếp loại.")
+    return lines
+
+
+def output_files(dossier: BoundDossier, forms: list[RenderedForm], report: list[str],
+                 renderer: Renderer) -> dict[str, bytes]:
+    import json
+
+    files = {
+        "ho-so.pdf": dossier.pdf,
+        "ho-so.json": (json.dumps(dossier.manifest, ensure_ascii=False, indent=2) + "\n")
+        .encode("utf-8"),
+        "bao-cao.txt": ("\n".join(report) + "\n").encode("utf-8"),
+    }
+    for f in forms:
+        files[f"mau/{f.form.file_stem}.pdf"] = standalone_pdf(f.pdf, renderer)
+        files[f"mau/{f.form.file_stem}.docx"] = f.docx
+    return files
+
+
+def standalone_pdf(pdf: bytes, renderer: Renderer) -> bytes:
+    """A form on its own, numbered from its second page on (typography.md "Page")."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    if len(writer.pages) > 1:
+        assemble.stamp_numbers(writer, renderer)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+
