@@ -202,7 +202,7 @@ def _toc_rows(placed: Sequence[PlacedPart]) -> list[dict[str, str | bool]]:
             person = part.person
             rows.append({"number": "", "title": f"Hồ sơ cá nhân: {part.person_name}",
                          "status": "", "page": "", "group": True})
-        status = {Status.PRESENT: "", Status.MISSING: f"Còn thiếu: {part.reason}",
+        status = {Status.PRESENT: "", Status.MISSING: "Còn thiếu",
                   Status.NOT_APPLICABLE: f"Không áp dụng: {part.reason}"}[part.status]
         rows.append({"number": part.number, "title": part.title, "status": status,
                      "page": str(p.first_page) if p.first_page else "", "group": False})

@@ -76,10 +76,10 @@ SUB_UNIT_COLUMNS = (
     Column("co_cap_uy", ("Có cấp ủy", "Có chi ủy")),
 )
 VOTE_COLUMNS = (
-    Column("HTXSNV", ("Hoàn thành xuất sắc nhiệm vụ",), required=True),
-    Column("HTTNV", ("Hoàn thành tốt nhiệm vụ",), required=True),
-    Column("HTNV", ("Hoàn thành nhiệm vụ",), required=True),
-    Column("KHTNV", ("Không hoàn thành nhiệm vụ",), required=True),
+    Column("HTXSNV", ("HTXSNV", "Hoàn thành xuất sắc nhiệm vụ"), required=True),
+    Column("HTTNV", ("HTTNV", "Hoàn thành tốt nhiệm vụ"), required=True),
+    Column("HTNV", ("HTNV", "Hoàn thành nhiệm vụ"), required=True),
+    Column("KHTNV", ("KHTNV", "Không hoàn thành nhiệm vụ"), required=True),
     Column("co_mat", ("Có mặt", "present", "Số có mặt"), required=True),
     Column("tong_so", ("Tổng số", "total", "Tổng số đảng viên chính thức"), required=True),
     Column("quyet_dinh", ("Người đứng đầu quyết định", "Quyết định của người đứng đầu")),

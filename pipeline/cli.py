@@ -1,0 +1,144 @@
+"""The `hoso` command: parse arguments, call the library, map exceptions to exit codes.
+
+Exit codes (interface.md): 0 done and complete, 1 written but incomplete / some results
+need a decision, 2 bad input or usage (nothing written). 3 means a bug in hoso itself.
+No traceback is shown unless -v is given.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline import __version__
+from pipeline.errors import HosoError
+from pipeline.model import UnitType
+from pipeline.paths import DEFAULT_SAMPLE
+from pipeline.profiles import DEFAULT_PROFILE, available_profiles
+
+INTERNAL_ERROR = 3
+
+
+def _run(verbose: bool, action: Callable[[], int]) -> None:
+    try:
+        code = action()
+    except HosoError as error:
+        for line in error.lines():
+            click.echo(f"Lỗi: {line}", err=True)
+        if verbose:
+            traceback.print_exc()
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Đã dừng; thư mục kết quả cũ (nếu có) không bị thay đổi.", err=True)
+        sys.exit(130)
+    except Exception as error:  # a bug: say so plainly, show details only with -v
+        click.echo(f"Lỗi trong hoso ({type(error).__name__}: {error}). Chạy lại với -v để "
+                   "xem chi tiết và báo cho người phát triển.", err=True)
+        if verbose:
+            traceback.print_exc()
+        sys.exit(INTERNAL_ERROR)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hoso")
+@click.option("-v", "--verbose", is_flag=True, help="Hiện chi tiết lỗi (traceback).")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """hoso: hồ sơ kiểm điểm, đánh giá, xếp loại chất lượng tổ chức cơ sở đảng."""
+    ctx.obj = {"verbose": verbose}
+
+
+@main.command()
+@click.argument("unit_dir", required=False, type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path),
+              help="Thư mục kết quả (mặc định out/<tên-đơn-vị>-<năm>).")
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True,
+              help=f"Bộ quy định áp dụng: {', '.join(available_profiles())}.")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Số tiến trình dựng PDF song song.")
+@click.pass_context
+def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: str,
+          jobs: int) -> None:
+    """Dựng tập hồ sơ PDF (và các mẫu PDF, DOCX) từ thư mục đơn vị.
+
+    Không ghi UNIT_DIR thì dựng hồ sơ mẫu đi kèm (chi bộ cơ sở).
+    """
+    from pipeline.dossier import build as build_dossier
+
+    def action() -> int:
+        result = build_dossier(unit_dir or DEFAULT_SAMPLE, out, profile, jobs)
+        for line in result.report:
+            click.echo(line)
+        click.echo(f"Đã ghi: {result.out}/ho-so.pdf ({result.pages} trang), ho-so.json, "
+                   "bao-cao.txt, mau/")
+        return result.exit_code
+
+    _run(ctx.obj["verbose"], action)
+
+
+@main.command()
+@click.argument("csv_file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.pass_context
+def tally(ctx: click.Context, csv_file: Path, fmt: str) -> None:
+    """Tổng hợp phiếu biểu quyết theo nguyên tắc cộng dồn trên 50% tổng số."""
+    from pipeline.ballots import all_decided, tally_file
+
+    def action() -> int:
+        results = tally_file(csv_file)
+        if fmt == "json":
+            click.echo(json.dumps([r.as_json() for r in results], ensure_ascii=False,
+                                  indent=2))
+        else:
+            for r in results:
+                click.echo(_tally_line(r))
+        return 0 if all_decided(results) else 1
+
+    _run(ctx.obj["verbose"], action)
+
+
+def _tally_line(r: Any) -> str:
+    from pipeline.levels import LEVELS
+
+    result = r.result
+    votes = ", ".join(f"{lv.name} {result.notation(lv)}" for lv in LEVELS)
+    if result.level is not None:
+        outcome = f"{result.level.name} ({result.level.full_name})"
+    elif result.candidates:
+        a, b = result.candidates
+        outcome = f"CẦN NGƯỜI ĐỨNG ĐẦU QUYẾT ĐỊNH giữa {a.name} và {b.name}"
+    else:
+        outcome = "KHÔNG HỢP LỆ: không mức nào được trên 50% tổng số"
+    return f"{r.name}: {outcome} [{votes}]"
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--type", "kind", required=True,
+              type=click.Choice([t.value for t in UnitType]),
+              help="Loại tổ chức cơ sở đảng.")
+@click.option("--year", type=int, help="Năm đánh giá (mặc định năm nay).")
+@click.pass_context
+def init(ctx: click.Context, folder: Path, kind: str, year: int | None) -> None:
+    """Tạo thư mục đơn vị trống, có chú thích, để điền dữ liệu."""
+    from pipeline.scaffold import init_unit
+
+    def action() -> int:
+        written = init_unit(folder, UnitType(kind), year)
+        click.echo(f"Đã tạo {folder}/ với {len(written)} tệp. Đọc {folder}/HUONG-DAN.txt, "
+                   f"điền dữ liệu rồi chạy: hoso build {folder}")
+        return 0
+
+    _run(ctx.obj["verbose"], action)
+
+
+if __name__ == "__main__":
+    main()
