@@ -233,15 +233,18 @@ def _outline(writer: PdfWriter, placed: Sequence[PlacedPart], toc_first: int) ->
         if part.section == "organisation":
             suffix = " — không áp dụng" if part.status is Status.NOT_APPLICABLE else (
                 " — còn thiếu" if part.status is Status.MISSING else "")
-            entry = writer.add_outline_item(f"{part.number} {part.title}{suffix}", page)
+            entry = writer.add_outline_item(title=f"{part.number} {part.title}{suffix}",
+                                            page_number=page)
             if part.item == "14":
                 leaders_entry = entry
             continue
         if part.person != person:
             person = part.person
-            person_entry = writer.add_outline_item(part.person_name, page, parent=leaders_entry)
+            person_entry = writer.add_outline_item(title=part.person_name, page_number=page,
+                                                   parent=leaders_entry)
         suffix = " — còn thiếu" if part.status is Status.MISSING else ""
-        writer.add_outline_item(f"{part.number} {part.title}{suffix}", page, parent=person_entry)
+        writer.add_outline_item(title=f"{part.number} {part.title}{suffix}", page_number=page,
+                                parent=person_entry)
 
 
 def _write(writer: PdfWriter) -> bytes:

@@ -200,7 +200,8 @@ class _Writer:
             text = " ".join(node.split()) if node.strip() else (" " if node else "")
             if text:
                 run = p.add_run(text)
-                run.bold, run.italic, run.underline = bold or None, italic or None, underline or None
+                run.bold, run.italic = bold or None, italic or None
+                run.underline = underline or None
                 if size:
                     run.font.size = Pt(size)
             return

@@ -279,7 +279,7 @@ def _sub_committee_members(unit: Unit, a: Assessment, profile: Profile, form: st
 def _award(unit: Unit, a: Assessment, profile: Profile, form: str) -> dict[str, Any]:
     subject = f"về việc khen thưởng đảng viên hoàn thành xuất sắc nhiệm vụ năm {unit.year}"
     names = _cell_names(unit)
-    rows = []
+    rows: list[Row] = []
     for member, rating in zip(unit.members, a.members, strict=True):
         if rating.level is Level.HTXSNV:
             rows.append(Row(len(rows) + 1, member.code, member.name, member.post, rating,

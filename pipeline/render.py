@@ -8,11 +8,10 @@ local file or a network address.
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
-
-import struct
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from weasyprint import CSS, HTML

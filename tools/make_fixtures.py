@@ -166,7 +166,7 @@ def attachments(folder: Path, unit_name: str, year: int, leaders: list[tuple[str
             continue
         path = att / f"{int(item):02d}-{names[item]}"
         images = [scan_image(title if i == 0 else f"(tiếp theo, trang {i + 1})",
-                             lorem + [f"Năm {year}."], seed + int(item) * 10 + i,
+                             [*lorem, f"Năm {year}."], seed + int(item) * 10 + i,
                              landscape=(kind == "pdf-rotated" and i == 0))
                   for i in range(pages)]
         if kind.startswith("pdf"):
@@ -241,7 +241,8 @@ def chi_bo(folder: Path) -> None:
         code = f"DV{i + 1:02d}"
         name = names.next()
         official = i < officials
-        born = date(rng.randint(1968, 1997), rng.randint(1, 12), rng.randint(1, 28))
+        born = date(rng.randint(1968, 1997) if official else rng.randint(1996, 2001),
+                    rng.randint(1, 12), rng.randint(1, 28))
         admitted = (adult_admission(rng, born) if official
                     else (date(2025, 3, 15) if i == 13 else date(2025, 8, 20)))
         sick = "4" if plan[i] == "HTNV" else ""
@@ -256,7 +257,10 @@ def chi_bo(folder: Path) -> None:
         if roles[i]:
             level = "HTXSNV" if i == 1 else "HTTNV"
             committee.append([code, name, "cơ sở", *votes_for(rng, level, 3), 3, 3, ""])
-    write_csv(folder / "dang-vien.csv", HEADERS_MEMBERS, rows)
+    # A chi bộ cơ sở has no chi bộ trực thuộc: its office leaves those two columns out.
+    keep = [i for i, h in enumerate(HEADERS_MEMBERS) if h not in {"Chi bộ", "Cấp ủy chi bộ"}]
+    write_csv(folder / "dang-vien.csv", [HEADERS_MEMBERS[i] for i in keep],
+              [[row[i] for i in keep] for row in rows])
     write_csv(folder / "phieu-dang-vien.csv", ["Mã", "Họ và tên", *HEADERS_VOTES], ballots)
     write_csv(folder / "phieu-cap-uy-vien.csv", ["Mã", "Họ và tên", "Nơi bỏ phiếu",
                                                  *HEADERS_VOTES], committee)
@@ -326,7 +330,7 @@ def dang_bo(folder: Path) -> None:
             kind = specials.get(i)
             post = posts[cell][i] if i < 3 else rng.choice(fillers)
             level = "HTTNV"
-            if i in (1, 2) and cell in {"NOI", "HC"} or (cell == "NGOAI" and i == 1):
+            if (i in (1, 2) and cell in {"NOI", "HC"}) or (cell == "NGOAI" and i == 1):
                 level = "HTXSNV"
             if kind == "sick" or (cell == "CLS" and i == 10):
                 level = "HTNV"
@@ -341,7 +345,8 @@ def dang_bo(folder: Path) -> None:
             if kind == "sick":
                 ccvc = "HTNV"
             rows.append(member_row(
-                code, name, born, cell, post, base_roles.get((cell, i), ""), cell_role, official, admitted,
+                code, name, born, cell, post, base_roles.get((cell, i), ""), cell_role, official,
+                admitted,
                 ccvc if kind not in {"new", "exempt"} else "",
                 sick="3,5" if kind == "sick" else "",
                 discipline="Khiển trách" if kind == "discipline" else "",

@@ -1,0 +1,37 @@
+"""Shared fixtures: each sample is built once per test session (WeasyPrint is slow)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipeline.dossier import BuildResult, build
+from pipeline.paths import FIXTURES
+
+CHI_BO = FIXTURES / "chi-bo-co-so"
+DANG_BO = FIXTURES / "dang-bo-co-so"
+
+
+@pytest.fixture(scope="session")
+def built_chi_bo(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    return build(CHI_BO, tmp_path_factory.mktemp("chi-bo") / "out")
+
+
+@pytest.fixture(scope="session")
+def built_dang_bo(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    return build(DANG_BO, tmp_path_factory.mktemp("dang-bo") / "out")
+
+
+@pytest.fixture
+def unit_copy(tmp_path: Path) -> Callable[[Path], Path]:
+    """A writable copy of a sample unit folder, for tests that break it."""
+
+    def copy(source: Path = CHI_BO) -> Path:
+        target = tmp_path / source.name
+        shutil.copytree(source, target)
+        return target
+
+    return copy
