@@ -67,6 +67,7 @@ MEMBER_COLUMNS = (
     Column("noi_cu_tru", ("Nơi cư trú",)),
     Column("tu_xep_loai", ("Tự xếp loại", "Tự nhận mức xếp loại")),
     Column("chuyen_den", ("Chuyển đến trong năm", "Chuyển đến")),
+    Column("ngay_giu_chuc_vu", ("Ngày giữ chức vụ", "Ngày bổ nhiệm")),
 )
 SUB_UNIT_COLUMNS = (
     Column("ma", ("Mã", "Mã tổ chức"), required=True),
@@ -515,6 +516,8 @@ def _member(row: Row, file: str, kind: UnitType, cells: set[str], c: Collector) 
         birth_date=c.parse(file, where + ", cột Ngày sinh", row.get("ngay_sinh"),
                            parse_optional_date, None),
         source=Source(file, row.line),
+        appointed=c.parse(file, where + ", cột Ngày giữ chức vụ", row.get("ngay_giu_chuc_vu"),
+                          parse_optional_date, None),
     )
 
 

@@ -79,6 +79,7 @@ class Member:
     transferred_in: bool
     birth_date: date | None
     source: Source
+    appointed: date | None = None  # when they took their committee post, if this year
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,14 @@ def _person_rating(unit: Unit, member: Member, body: str | None, params: RulePar
     if member.activity is not Activity.ACTIVE:
         return Rating(member.code, member.name, RatingStatus.NOT_REVIEWED,
                       reason="không sinh hoạt đảng trong năm")
+    appointed = member.appointed
+    if appointed and months_between(appointed, unit.review_date) < params.min_months_to_classify:
+        reason = (f"giữ chức vụ từ ngày {short_date(appointed)}, chưa đủ "
+                  f"{params.min_months_to_classify:02d} tháng")
+        if ballot:
+            out.warning("chua-du-6-thang", member.name, reason + "; có phiếu nhưng không "
+                        f"được xếp loại {what}", SRC_NOT_CLASSIFIED)
+        return Rating(member.code, member.name, RatingStatus.NOT_CLASSIFIED, reason=reason)
     return _from_ballot(member.code, member.name, ballot, out, what)
 
 

@@ -215,3 +215,13 @@ def test_missing_head_decision_is_an_error_not_a_guess() -> None:
     decided = replace(split, ballot=ballot(split.ballot.count, head=N))
     a = assess(replace(u, person_ballots=(decided, *u.person_ballots[1:])), QD124)
     assert a.member("D0").level is N and a.member("D0").head_decided
+
+
+def test_leader_appointed_less_than_six_months_ago_is_not_classified_as_leader() -> None:
+    people = [secretary("S", appointed=date(2025, 7, 1))] + [member(f"D{i}") for i in range(5)]
+    ratings = {m.code: T for m in people}
+    a = assess(unit(ratings, people, committee_ratings={"S": X}), QD124)
+    leader = next(r for r in a.committee_members if r.subject == "S")
+    assert leader.status is RatingStatus.NOT_CLASSIFIED and "06 tháng" in leader.reason
+    assert a.member("S").level is T  # still classified as a party member
+    assert "bi-thu-khong-cao-hon" not in {f.rule for f in a.errors}
