@@ -23,11 +23,12 @@ from pypdf.constants import PageLabelStyle
 from pypdf.generic import ArrayObject, ByteStringObject
 
 from pipeline import attachments as attach
+from pipeline.levels import LEVELS
 from pipeline.model import Unit
 from pipeline.pdfdigest import pages_digest
 from pipeline.profiles import ChecklistItem, Profile
 from pipeline.render import Renderer
-from pipeline.rules import Assessment, Finding
+from pipeline.rules import Assessment, Rating
 from pipeline.typography import TYPOGRAPHY
 
 MANIFEST_NAME = "ho-so.json"
@@ -145,7 +146,7 @@ def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
     _outline(writer, placed, toc_first=2)
     first_pass = _write(writer)
     placed = _with_digests(placed, first_pass)
-    manifest = build_manifest(unit, profile, a.findings, placed, total)
+    manifest = build_manifest(unit, profile, a, placed, total)
     data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
     writer.add_attachment(MANIFEST_NAME, data)
     identifier = ByteStringObject(hashlib.sha256(data).digest()[:16])
@@ -265,7 +266,7 @@ def _with_digests(placed: Sequence[PlacedPart], pdf: bytes) -> list[PlacedPart]:
     return out
 
 
-def build_manifest(unit: Unit, profile: Profile, findings: Sequence[Finding],
+def build_manifest(unit: Unit, profile: Profile, a: Assessment,
                    placed: Sequence[PlacedPart], pages: int) -> dict[str, object]:
     items: list[dict[str, object]] = []
     for p in placed:
@@ -290,5 +291,26 @@ def build_manifest(unit: Unit, profile: Profile, findings: Sequence[Finding],
         "pages": pages,
         "items": items,
         "findings": [{"rule": f.rule, "severity": f.severity.value, "subject": f.subject,
-                      "message": f.message, "source": f.source} for f in findings],
+                      "message": f.message, "source": f.source} for f in a.findings],
+        "ratings": ratings_summary(a),
+    }
+
+
+def ratings_summary(a: Assessment) -> dict[str, object]:
+    """The counts `check` needs to recompute the group rules without the unit folder."""
+
+    def group(name: str, ratings: Sequence[Rating]) -> dict[str, object]:
+        levels = {lv.name: sum(1 for r in ratings if r.level is lv) for lv in LEVELS}
+        unrated = sum(1 for r in ratings if r.level is None)
+        return {"group": name, "levels": levels, "not_rated": unrated}
+
+    groups = [group("members", a.members), group("committee_members", a.committee_members)]
+    if a.sub_units:
+        groups += [group("sub_units", a.sub_units),
+                   group("sub_committees", a.sub_committees),
+                   group("sub_committee_members", [r for _, r in a.cell_committee_members])]
+    return {
+        "organisation": a.organisation.level.name if a.organisation.level else None,
+        "committee": a.committee.level.name if a.committee and a.committee.level else None,
+        "groups": groups,
     }

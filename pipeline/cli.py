@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from pipeline import __version__
-from pipeline.errors import HosoError
+from pipeline.errors import HosoError, UnreadableDossierError
 from pipeline.model import UnitType
 from pipeline.paths import DEFAULT_SAMPLE
 from pipeline.profiles import DEFAULT_PROFILE, available_profiles
@@ -118,6 +118,53 @@ def _tally_line(r: Any) -> str:
     else:
         outcome = "KHÔNG HỢP LỆ: không mức nào được trên 50% tổng số"
     return f"{r.name}: {outcome} [{votes}]"
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.pass_context
+def check(ctx: click.Context, path: Path, fmt: str) -> None:
+    """Kiểm tra hồ sơ nhận được (tệp PDF) hoặc thư mục đơn vị: đủ, đúng thứ tự, không bị sửa."""
+    from pipeline.check import check_path
+
+    def action() -> int:
+        report = check_path(path)
+        if fmt == "json":
+            click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        else:
+            for line in report.lines():
+                click.echo(line)
+        return report.exit_code
+
+    _run(ctx.obj["verbose"], action)
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path),
+              help="Thư mục ảnh xem trước (mặc định <tên-tệp>-xem-truoc/).")
+@click.option("--changed-since", type=click.Path(path_type=Path),
+              help="Chỉ hiện các trang khác với bản dựng trước (tệp PDF cũ).")
+@click.pass_context
+def preview(ctx: click.Context, pdf: Path, out: Path | None,
+            changed_since: Path | None) -> None:
+    """Ảnh PNG từng trang và trang index.html để xem lại hồ sơ (ví dụ trong CI)."""
+    from pipeline.preview import preview as make_preview
+
+    def action() -> int:
+        if not pdf.is_file():
+            raise UnreadableDossierError(f"{pdf}: không có tệp này")
+        if changed_since is not None and not changed_since.is_file():
+            raise UnreadableDossierError(f"{changed_since}: không có tệp này")
+        target = out or pdf.with_name(pdf.stem + "-xem-truoc")
+        result = make_preview(pdf, target, changed_since)
+        extra = "" if result.changed is None else f", {result.changed} trang thay đổi"
+        click.echo(f"Đã ghi {result.shown} ảnh trang{extra}: {target}/index.html")
+        return 0
+
+    _run(ctx.obj["verbose"], action)
 
 
 @main.command()

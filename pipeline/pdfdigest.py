@@ -32,7 +32,8 @@ def pages_digest(pages: Iterable[PageObject]) -> str:
     for page in pages:
         digest.update(b"page\n")
         contents = page.get_contents()
-        digest.update(hashlib.sha256(contents.get_data() if contents else b"").digest())
+        data = contents.get_data() if contents is not None else b""
+        digest.update(hashlib.sha256(data).digest())
         for key in _PAGE_KEYS:
             digest.update(_canonical(page.get(key), cache, set()))
         digest.update(_canonical(page.get("/Resources"), cache, set()))
