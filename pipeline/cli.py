@@ -61,8 +61,8 @@ def main(ctx: click.Context, verbose: bool) -> None:
               help="Thư mục kết quả (mặc định out/<tên-đơn-vị>-<năm>).")
 @click.option("--profile", default=DEFAULT_PROFILE, show_default=True,
               help=f"Bộ quy định áp dụng: {', '.join(available_profiles())}.")
-@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Số tiến trình dựng PDF song song.")
+@click.option("--jobs", default=0, type=click.IntRange(0, 64),
+              help="Số tiến trình dựng PDF song song (mặc định: tự chọn theo số nhân CPU).")
 @click.pass_context
 def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: str,
           jobs: int) -> None:

@@ -259,3 +259,10 @@ def test_dang_bo_sample_is_the_size_the_issue_asks(built_dang_bo: BuildResult) -
     unit = built_dang_bo.unit
     assert len(unit.sub_units) >= 4 and len(unit.members) >= 60
     assert DANG_BO.exists()
+
+
+def test_parallel_rendering_gives_the_same_bytes(built_dang_bo: BuildResult,
+                                                 tmp_path: Path) -> None:
+    one = build(DANG_BO, tmp_path / "one", jobs=1)
+    two = built_dang_bo  # built with the automatic choice (2 processes on 2 cores)
+    assert (one.out / "ho-so.pdf").read_bytes() == (two.out / "ho-so.pdf").read_bytes()
