@@ -79,41 +79,36 @@ class BoundDossier:
     missing: tuple[PlacedPart, ...] = field(default=())
 
 
-def plan_parts(unit: Unit, profile: Profile, a: Assessment,
-               rendered: dict[str, bytes]) -> list[Part]:
+Rendered = dict[tuple[str, str | None], bytes]  # (form id, person code) → PDF
+
+
+def plan_parts(unit: Unit, profile: Profile, a: Assessment, rendered: Rendered) -> list[Part]:
     """Every checklist entry in binding order, each with its source or its reason."""
-    parts = [_organisation_part(unit, item, a, rendered) for item in profile.organisation]
+    parts = [_part(unit, item, a, rendered, None) for item in profile.organisation]
     for code in unit.leaders:
-        member = unit.member(code)
-        for item in profile.personal:
-            files = unit.attachments_for(item.item, code)
-            title = item.title_for(unit.year)
-            if files:
-                parts.append(Part("personal", item.item, title, Status.PRESENT,
-                                  person=code, person_name=member.name, attachments=files))
-            else:
-                parts.append(Part("personal", item.item, title, Status.MISSING,
-                                  reason=f"chưa có tệp dinh-kem/{code}/{item.item}-….pdf "
-                                         "(hoặc .jpg, .png)",
-                                  person=code, person_name=member.name))
+        parts.extend(_part(unit, item, a, rendered, code) for item in profile.personal)
     return parts
 
 
-def _organisation_part(unit: Unit, item: ChecklistItem, a: Assessment,
-                       rendered: dict[str, bytes]) -> Part:
-    title = item.title_for(unit.year)
-    base = Part("organisation", item.item, title, Status.PRESENT, form=item.form)
+def _part(unit: Unit, item: ChecklistItem, a: Assessment, rendered: Rendered,
+          person: str | None) -> Part:
+    """Attachment first (a signed scan wins), then the generated form, else missing."""
+    base = Part(item.section, item.item, item.title_for(unit.year), Status.PRESENT,
+                form=item.form, person=person,
+                person_name=unit.member(person).name if person else "")
     if item.applies_to and unit.kind.value not in item.applies_to:
         return replace(base, status=Status.NOT_APPLICABLE, reason=item.not_applicable)
     if item.only_if == "someone_htxsnv" and not a.someone_htxsnv:
         return replace(base, status=Status.NOT_APPLICABLE, reason=item.not_applicable)
-    files = unit.attachments_for(item.item) if "attachment" in item.sources else ()
+    files = unit.attachments_for(item.item, person) if "attachment" in item.sources else ()
     if files:
         return replace(base, attachments=files)
-    if "generated" in item.sources and item.form in rendered:
-        return replace(base, pdfs=(rendered[item.form],))
-    return replace(base, status=Status.MISSING,
-                   reason=f"chưa có tệp dinh-kem/{int(item.item):02d}-….pdf (hoặc .jpg, .png)")
+    key = (item.form or "", person)
+    if "generated" in item.sources and key in rendered:
+        return replace(base, pdfs=(rendered[key],))
+    folder = f"dinh-kem/{person}/{item.item}" if person else f"dinh-kem/{int(item.item):02d}"
+    reason = item.missing_for(person) or f"chưa có tệp {folder}-….pdf (hoặc .jpg, .png)"
+    return replace(base, status=Status.MISSING, reason=reason)
 
 
 # --- binding ----------------------------------------------------------------------------

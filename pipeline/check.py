@@ -544,14 +544,14 @@ def _without_manifest(path: Path, reader: PdfReader, outline: list[OutlineEntry]
 def check_folder(folder: Path) -> CheckReport:
     """What a build of this folder would contain, without rendering anything."""
     from pipeline.assemble import Status, plan_parts
-    from pipeline.dossier import plan_forms
+    from pipeline.dossier import plan_forms, rendered_keys
     from pipeline.load import load_unit
     from pipeline.rules import assess
 
     profile = load_profile()
     unit = load_unit(folder)
     assessment = assess(unit, profile)
-    generated = {f.form: b"" for f in plan_forms(unit, profile, assessment)}
+    generated = rendered_keys(plan_forms(unit, profile, assessment))
     items = []
     for part in plan_parts(unit, profile, assessment, generated):
         status = part.status.value

@@ -84,6 +84,30 @@ def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: 
 
 
 @main.command()
+@click.argument("unit_dir", required=False, type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path),
+              help="Thư mục kết quả (mặc định out/<tên-đơn-vị>-<năm>/chuan-bi).")
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True,
+              help=f"Bộ quy định áp dụng: {', '.join(available_profiles())}.")
+@click.pass_context
+def prepare(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: str) -> None:
+    """In sẵn các mẫu phát trước hội nghị: bản kiểm điểm, phiếu biểu quyết, phiếu 3-213.
+
+    Không cần kết quả bỏ phiếu. Không ghi UNIT_DIR thì dùng hồ sơ mẫu đi kèm.
+    """
+    from pipeline.dossier import prepare as prepare_forms
+
+    def action() -> int:
+        result = prepare_forms(unit_dir or DEFAULT_SAMPLE, out, profile)
+        for name in result.files:
+            click.echo(f"  {name}")
+        click.echo(f"Đã ghi {len(result.files)} tệp vào {result.out}/")
+        return 0
+
+    _run(ctx.obj["verbose"], action)
+
+
+@main.command()
 @click.argument("csv_file", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)

@@ -9,6 +9,7 @@ sections. Fonts and sizes come from pipeline/typography.py, like the PDF stylesh
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -103,6 +104,8 @@ def html_to_docx(html: str, title: str) -> bytes:
     props.created = props.modified = datetime(2000, 1, 1)
     props.revision = 1
     body = find(parse(html), "body") or parse(html)
+    if "wide-doc" in body.classes:
+        _page_setup(document.sections[0], landscape=True)
     _Writer(document).block(body)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -192,12 +195,13 @@ class _Writer:
         if "subject" in classes:
             size = T.subject_pt
         self.runs(p, node, bold=bold, italic=italic, size=size)
+        _trim(p)
         return p
 
     def runs(self, p: Paragraph, node: Node | str, bold: bool, italic: bool,
              size: float | None, underline: bool = False) -> None:
         if isinstance(node, str):
-            text = " ".join(node.split()) if node.strip() else (" " if node else "")
+            text = re.sub(r"\s+", " ", node)  # HTML whitespace: runs collapse, edges stay
             if text:
                 run = p.add_run(text)
                 run.bold, run.italic = bold or None, italic or None
@@ -252,6 +256,7 @@ class _Writer:
                                                           "recipients" in node.classes),
                       size=size, underline="motto" in classes or (
                           "title" in classes and "recipients" in node.classes))
+            _trim(p)
 
     def grid(self, node: Node) -> None:
         rows = [r for r in _rows(node)]
@@ -280,6 +285,7 @@ class _Writer:
                 if header or cell_node.classes & {"num", "center"}:
                     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 self.runs(p, cell_node, bold=header, italic=False, size=T.table_pt)
+                _trim(p)
                 if down > 1:
                     for offset in range(span):
                         pending[column + offset] = down - 1
@@ -290,6 +296,14 @@ class _Writer:
                     pending[column] -= 1
                     _mark_vmerge(row.cells[column], restart=False)
                 column += 1
+
+
+def _trim(p: Paragraph) -> None:
+    """Drop the whitespace HTML ignores at the start and end of a block."""
+    runs = [r for r in p.runs if r.text]
+    if runs:
+        runs[0].text = runs[0].text.lstrip()
+        runs[-1].text = runs[-1].text.rstrip()
 
 
 def _rows(table: Node) -> list[list[Node]]:

@@ -16,13 +16,14 @@ from pypdf import PdfReader, PdfWriter
 from pipeline import assemble
 from pipeline.assemble import BoundDossier, Status
 from pipeline.docx_writer import html_to_docx
-from pipeline.forms import FormDoc, build_form
+from pipeline.forms import FormDoc, FormRequest, build_form
 from pipeline.load import load_unit
 from pipeline.model import Unit
 from pipeline.output import write_atomically
-from pipeline.profiles import Profile, load_profile
+from pipeline.profiles import ChecklistItem, Profile, load_profile
 from pipeline.render import Renderer
 from pipeline.rules import Assessment, Severity, assess
+from pipeline.vntext import fold
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str = "qd124",
     assessment = assess(unit, profile)
     renderer = Renderer()
     forms = render_forms(plan_forms(unit, profile, assessment), renderer, jobs)
-    parts = assemble.plan_parts(unit, profile, assessment, {f.form.form: f.pdf for f in forms})
+    parts = assemble.plan_parts(unit, profile, assessment, rendered_by_key(forms))
     dossier = assemble.bind(unit, profile, assessment, parts, renderer)
     report = report_lines(unit, dossier, assessment)
     target = out or Path("out") / unit.slug
@@ -64,20 +65,96 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str = "qd124",
 
 
 def plan_forms(unit: Unit, profile: Profile, a: Assessment) -> list[FormDoc]:
-    """The generated forms this unit needs, in checklist order."""
-    forms = []
+    """Every generated form of this unit: checklist items, personal sets, then mau/ only."""
+    forms: list[FormDoc | None] = []
     for item in profile.organisation:
-        if item.form is None or "generated" not in item.sources:
-            continue
-        if item.applies_to and unit.kind.value not in item.applies_to:
-            continue
-        if item.only_if == "someone_htxsnv" and not a.someone_htxsnv:
+        if item.form is None or "generated" not in item.sources or not _applies(item, unit, a):
             continue
         if item.personal_sets and not unit.leaders:
             continue
-        forms.append(build_form(item.form, item.item, item.title_for(unit.year), unit, a,
-                                profile))
+        forms.append(build_form(FormRequest(unit, a, profile, item.form), item.item,
+                                item.title_for(unit.year)))
+    for code in unit.leaders:
+        for item in profile.personal:
+            if item.form and "generated" in item.sources:
+                forms.append(build_form(FormRequest(unit, a, profile, item.form, code),
+                                        item.item, item.title_for(unit.year), "personal"))
+    for spec in profile.other_forms:
+        if spec.applies_to and unit.kind.value not in spec.applies_to:
+            continue
+        for subject in _subjects(unit, spec.per):
+            forms.append(build_form(FormRequest(unit, a, profile, spec.form, subject)))
+    return [f for f in forms if f is not None]
+
+
+def plan_handouts(unit: Unit, profile: Profile, a: Assessment) -> list[FormDoc]:
+    """The pre-filled forms handed out before the meetings (dossier.md §5)."""
+    forms = []
+    for spec in profile.handouts:
+        if spec.applies_to and unit.kind.value not in spec.applies_to:
+            continue
+        for subject in _subjects(unit, spec.per):
+            form = build_form(FormRequest(unit, a, profile, spec.form, subject, handout=True))
+            if form is not None:
+                forms.append(form)
     return forms
+
+
+def _applies(item: ChecklistItem, unit: Unit, a: Assessment) -> bool:
+    if item.applies_to and unit.kind.value not in item.applies_to:
+        return False
+    return not (item.only_if == "someone_htxsnv" and not a.someone_htxsnv)
+
+
+def _subjects(unit: Unit, per: str | None) -> list[str | None]:
+    """One form, or one per chi bộ trực thuộc / voting body / committee."""
+    cells: list[str | None] = [s.code for s in unit.sub_units]
+    if per == "sub_unit":
+        return cells
+    if per == "cell":
+        return cells or [None]
+    if per == "committee":
+        return [None, *cells]
+    return [None]
+
+
+def _key(form: FormDoc) -> tuple[str, str | None]:
+    return form.form, form.subject if form.section == "personal" else None
+
+
+def rendered_by_key(forms: list[RenderedForm]) -> assemble.Rendered:
+    """The PDFs of the checklist forms, keyed as plan_parts looks them up."""
+    return {_key(f.form): f.pdf for f in forms if f.form.item}
+
+
+def rendered_keys(forms: list[FormDoc]) -> assemble.Rendered:
+    """Which checklist forms would be generated, without rendering them (hoso check)."""
+    return {_key(f): b"" for f in forms if f.item}
+
+
+@dataclass(frozen=True)
+class PrepareResult:
+    out: Path
+    files: tuple[str, ...]
+
+
+def prepare(unit_dir: Path, out: Path | None = None, profile_name: str = "qd124",
+            jobs: int = 0) -> PrepareResult:
+    """Write the handouts: Mẫu 2 per member, ballots, 3-213 requests, blank grids."""
+    profile = load_profile(profile_name)
+    unit = load_unit(unit_dir, ballots_required=False)
+    assessment = assess(unit, profile)
+    renderer = Renderer()
+    forms = render_forms(plan_handouts(unit, profile, assessment), renderer, jobs)
+    files: dict[str, bytes] = {}
+    for f in forms:
+        label = f.form.context["doc"].label
+        stem = (f"{fold(label).replace(' ', '-')}-" if label else "") + f.form.file_stem
+        files[f"{stem}.pdf"] = standalone_pdf(f.pdf, renderer)
+        files[f"{stem}.docx"] = f.docx
+    target = out or Path("out") / unit.slug / "chuan-bi"
+    write_atomically(target, files)
+    return PrepareResult(target, tuple(sorted(files)))
 
 
 def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int) -> list[RenderedForm]:

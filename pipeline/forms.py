@@ -1,8 +1,10 @@
-"""Turn a Unit and its Assessment into the generated forms: one FormDoc per form.
+"""Turn a Unit and its Assessment into the generated forms: one FormDoc per document.
 
-Each form id has one context builder here; the template (templates/mau/<form id>.html)
-is data. The same context feeds the PDF and the DOCX, so the two never disagree.
-Which forms a dossier needs, and the label printed on each, come from the profile.
+Each form id has one context builder here; its template (templates/mau/<form id>.html) is
+data, and the same HTML gives the PDF and the DOCX, so the two never disagree. A builder
+returns None when the unit has no data for that form (the item then needs an attachment);
+in handout mode (hoso prepare) it returns the blank, pre-filled skeleton instead. Which
+forms a dossier needs, and the label printed on each, come from the profile.
 """
 
 from __future__ import annotations
@@ -12,11 +14,16 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from pipeline.content import allowed_level, catalogue, grade_counts
 from pipeline.levels import LEVELS, Level
-from pipeline.model import Member, Signatory, Unit, UnitType
+from pipeline.model import Activity, Member, Signatory, SubUnitType, Unit, UnitType
 from pipeline.profiles import Profile
-from pipeline.rules import Assessment, Rating, RatingStatus
+from pipeline.rules import Assessment, Rating, RatingStatus, months_between
 from pipeline.vntext import date_words, header_date, number, short_date
+
+# Document-type codes of the number line (typography.md "Dates and numbers").
+TYPE_CODES = {"TỜ TRÌNH": "TTr", "QUYẾT ĐỊNH": "QĐ", "BÁO CÁO": "BC", "BẢN TỔNG HỢP": "BC",
+              "DANH SÁCH": "DS"}
 
 
 @dataclass(frozen=True)
@@ -32,19 +39,37 @@ class DocInfo:
     subject: str
     recipients: tuple[str, ...]
     signatory: Signatory
+    parent_line: str
+    issuer_line: str
+    wide: bool = False
+
+
+@dataclass(frozen=True)
+class FormRequest:
+    unit: Unit
+    a: Assessment
+    profile: Profile
+    form: str
+    subject: str | None = None  # a member code or a sub-unit code, for per-x forms
+    handout: bool = False
 
 
 @dataclass(frozen=True)
 class FormDoc:
     form: str
-    item: str
+    item: str | None  # checklist item, or None for a form of mau/ only
     title: str
     template: str
     context: Mapping[str, Any]
+    subject: str | None = None
+    section: str = "organisation"
 
     @property
     def file_stem(self) -> str:
-        return f"muc-{int(self.item):02d}-{self.form}"
+        if self.section == "personal":
+            return f"ca-nhan-{self.subject}-{int(self.item or 0)}-{self.form}"
+        stem = f"muc-{int(self.item):02d}-{self.form}" if self.item else self.form
+        return f"{stem}-{self.subject}" if self.subject else stem
 
 
 @dataclass(frozen=True)
@@ -75,14 +100,19 @@ class Summary:
     lines: tuple[str, ...]
 
 
-Builder = Callable[[Unit, Assessment, Profile, str], dict[str, Any]]
+Builder = Callable[[FormRequest], dict[str, Any] | None]
 
 
-def build_form(form: str, item: str, title: str, unit: Unit, a: Assessment,
-               profile: Profile) -> FormDoc:
-    context = BUILDERS[form](unit, a, profile, form)
-    context.update(unit=unit, a=a, profile=profile)
-    return FormDoc(form, item, title, f"{form}.html", MappingProxyType(context))
+def build_form(request: FormRequest, item: str | None = None, title: str = "",
+               section: str = "organisation") -> FormDoc | None:
+    """The form for this request, or None when the unit has no data for it."""
+    context = BUILDERS[request.form](request)
+    if context is None:
+        return None
+    context.update(unit=request.unit, a=request.a, profile=request.profile)
+    return FormDoc(request.form, item, title or context["doc"].title,
+                   f"{request.form}.html", MappingProxyType(context), request.subject,
+                   section)
 
 
 # --- shared pieces ----------------------------------------------------------------------
@@ -93,9 +123,7 @@ def _is_base(unit: Unit) -> bool:
 
 
 def committee_name(unit: Unit) -> str:
-    if _is_base(unit):
-        return f"Chi ủy {unit.name}"
-    return f"Ban Chấp hành {unit.name}"
+    return f"Chi ủy {unit.name}" if _is_base(unit) else f"Ban Chấp hành {unit.name}"
 
 
 def deciding_body(unit: Unit) -> str:
@@ -110,20 +138,40 @@ def _keep(unit: Unit) -> str:
     return "Lưu Chi bộ" if _is_base(unit) else "Lưu Văn phòng Đảng ủy"
 
 
-def doc_info(unit: Unit, profile: Profile, form: str, doc_type: str, subject: str,
-             recipients: tuple[str, ...]) -> DocInfo:
-    ref = unit.document(form)
+def _has_sections(unit: Unit) -> bool:
+    return any(s.kind is SubUnitType.DANG_BO_BO_PHAN for s in unit.sub_units)
+
+
+def doc_info(r: FormRequest, doc_type: str, subject: str, recipients: tuple[str, ...],
+             variants: tuple[str, ...] = (), numbered: bool = True,
+             issuer: str | None = None, wide: bool = False) -> DocInfo:
+    unit = r.unit
+    ref = unit.document(r.form)
     issued = ref.issued if ref else unit.review_date
+    if r.handout:
+        when = f"{unit.place}, ngày … tháng … năm {unit.year}"
+        words = f"ngày … tháng … năm {unit.year}"
+    else:
+        when, words = header_date(unit.place, issued), date_words(issued)
+    if issuer is None:
+        blank = "\u00a0" * 8 + f"-{TYPE_CODES.get(doc_type, 'BC')}/{unit.code}"
+        number_text = (ref.number if ref else blank) if numbered else ""
+        parent_line, issuer_line = unit.parent, unit.name
+    else:
+        number_text, parent_line, issuer_line = "", unit.name, issuer
     return DocInfo(
-        title=f"{doc_type.capitalize()} {subject}",
-        label=profile.label(form, unit.kind.value),
-        number=ref.number if ref else f"     -/{unit.code}",
-        header_date=header_date(unit.place, issued),
-        date_words=date_words(issued),
+        title=f"{doc_type.capitalize()} {subject}".strip(),
+        label=r.profile.label(r.form, *variants, unit.kind.value),
+        number=number_text,
+        header_date=when,
+        date_words=words,
         doc_type=doc_type,
         subject=subject,
         recipients=(*recipients, *unit.recipients, _keep(unit)),
         signatory=unit.signatory,
+        parent_line=parent_line,
+        issuer_line=issuer_line,
+        wide=wide,
     )
 
 
@@ -145,6 +193,11 @@ def role_label(member: Member, cell_names: Mapping[str, str]) -> str:
     return "Đảng viên"
 
 
+def is_manager(unit: Unit, member: Member) -> bool:
+    """Who writes Mẫu 2B: committee members and the leaders with a personal set."""
+    return bool(member.base_role or member.cell_role or member.code in unit.leaders)
+
+
 def summary(ratings: tuple[Rating, ...]) -> Summary:
     classified = [r for r in ratings if r.level is not None]
     lines = []
@@ -159,13 +212,22 @@ def _cell_names(unit: Unit) -> dict[str, str]:
     return {s.code: s.name for s in unit.sub_units}
 
 
-# --- one builder per form ---------------------------------------------------------------
+def _to_classify(unit: Unit, member: Member, months: int) -> bool:
+    return (member.activity is Activity.ACTIVE
+            and months_between(member.admitted, unit.review_date) >= months)
 
 
-def _to_trinh(unit: Unit, a: Assessment, profile: Profile, form: str) -> dict[str, Any]:
-    year = unit.year
+def _voters(members: tuple[Member, ...]) -> tuple[Member, ...]:
+    return tuple(m for m in members if m.official and m.activity is Activity.ACTIVE)
+
+
+# --- the forms of the checklist ------------------------------------------------------------
+
+
+def _to_trinh(r: FormRequest) -> dict[str, Any]:
+    unit, a = r.unit, r.a
     subject = ("đề nghị xếp loại chất lượng tổ chức cơ sở đảng, tập thể cấp ủy "
-               f"và cá nhân cấp ủy viên năm {year}")
+               f"và cá nhân cấp ủy viên năm {unit.year}")
     rows = []
     for rating in a.committee_members:
         member = unit.member(rating.subject)
@@ -176,7 +238,7 @@ def _to_trinh(unit: Unit, a: Assessment, profile: Profile, form: str) -> dict[st
             "label": rating.label,
         })
     return {
-        "doc": doc_info(unit, profile, form, "TỜ TRÌNH", subject, ("Như trên",)),
+        "doc": doc_info(r, "TỜ TRÌNH", subject, ("Như trên",)),
         "committee_name": committee_name(unit),
         "committee_rows": rows,
         "summary": summary(a.members),
@@ -184,21 +246,21 @@ def _to_trinh(unit: Unit, a: Assessment, profile: Profile, form: str) -> dict[st
     }
 
 
-def _committee_tally(unit: Unit, a: Assessment, profile: Profile, form: str
-                     ) -> dict[str, Any]:
+def _committee_tally(r: FormRequest) -> dict[str, Any]:
+    unit, a = r.unit, r.a
     subject = f"kết quả bỏ phiếu xếp loại chất lượng cá nhân cấp ủy viên năm {unit.year}"
     names = _cell_names(unit)
-    rows = [Row(i, r.subject, r.name, role_label(unit.member(r.subject), names), r,
-                note_for(r)) for i, r in enumerate(a.committee_members, start=1)]
+    rows = [Row(i, x.subject, x.name, role_label(unit.member(x.subject), names), x, note_for(x))
+            for i, x in enumerate(a.committee_members, start=1)]
     return {
-        "doc": doc_info(unit, profile, form, "BẢN TỔNG HỢP", subject, (unit.parent_body,)),
+        "doc": doc_info(r, "BẢN TỔNG HỢP", subject, (unit.parent_body,)),
         "committee_body": committee_name(unit),
         "rows": rows,
     }
 
 
-def _member_decision(unit: Unit, a: Assessment, profile: Profile, form: str
-                     ) -> dict[str, Any]:
+def _member_decision(r: FormRequest) -> dict[str, Any]:
+    unit, a = r.unit, r.a
     subject = f"về việc xếp loại chất lượng đảng viên năm {unit.year}"
     names = _cell_names(unit)
     groups = []
@@ -214,23 +276,24 @@ def _member_decision(unit: Unit, a: Assessment, profile: Profile, form: str
                             note_for(rating) or ("Dự bị" if not member.official else "")))
         groups.append(Group(names.get(cell or "", ""), tuple(rows)))
     return {
-        "doc": doc_info(unit, profile, form, "QUYẾT ĐỊNH", subject,
+        "doc": doc_info(r, "QUYẾT ĐỊNH", subject,
                         (unit.parent_body + " (để báo cáo)", "Như Điều 3")),
         "deciding_body": deciding_body(unit),
         "executors": executors(unit),
         "groups": groups,
         "summary": summary(a.members),
-        "list_label": profile.label("ds-phieu-dang-vien", unit.kind.value),
+        "list_label": r.profile.label("ds-phieu-dang-vien", unit.kind.value),
     }
 
 
-def _collectives(unit: Unit, a: Assessment, profile: Profile, form: str,
-                 ratings: tuple[Rating, ...], what: str, subject: str) -> dict[str, Any]:
-    rows = [Row(i, r.subject, r.name, "", r, note_for(r))
-            for i, r in enumerate(ratings, start=1)]
+def _collectives(r: FormRequest, ratings: tuple[Rating, ...], what: str, subject: str
+                 ) -> dict[str, Any]:
+    unit = r.unit
+    rows = [Row(i, x.subject, x.name, "", x, note_for(x)) for i, x in enumerate(ratings, start=1)]
+    variants = ("co_dang_bo_bo_phan",) if _has_sections(unit) else ()
     return {
-        "doc": doc_info(unit, profile, form, "QUYẾT ĐỊNH", subject,
-                        (unit.parent_body + " (để báo cáo)", "Như Điều 2")),
+        "doc": doc_info(r, "QUYẾT ĐỊNH", subject,
+                        (unit.parent_body + " (để báo cáo)", "Như Điều 2"), variants),
         "deciding_body": deciding_body(unit),
         "executors": executors(unit),
         "rows": rows,
@@ -238,36 +301,40 @@ def _collectives(unit: Unit, a: Assessment, profile: Profile, form: str,
     }
 
 
-def _sub_units(unit: Unit, a: Assessment, profile: Profile, form: str) -> dict[str, Any]:
-    return _collectives(unit, a, profile, form, a.sub_units, "tổ chức đảng trực thuộc",
-                        f"về việc xếp loại chất lượng tổ chức đảng trực thuộc năm {unit.year}")
+def _sub_units(r: FormRequest) -> dict[str, Any]:
+    return _collectives(r, r.a.sub_units, "tổ chức đảng trực thuộc",
+                        f"về việc xếp loại chất lượng tổ chức đảng trực thuộc năm {r.unit.year}")
 
 
-def _sub_committees(unit: Unit, a: Assessment, profile: Profile, form: str
-                    ) -> dict[str, Any]:
-    return _collectives(unit, a, profile, form, a.sub_committees, "tập thể cấp ủy trực thuộc",
-                        f"về việc xếp loại chất lượng tập thể cấp ủy trực thuộc năm {unit.year}")
+def _sub_committees(r: FormRequest) -> dict[str, Any]:
+    return _collectives(r, r.a.sub_committees, "tập thể cấp ủy trực thuộc",
+                        "về việc xếp loại chất lượng tập thể cấp ủy trực thuộc năm "
+                        f"{r.unit.year}")
 
 
-def _sub_committee_members(unit: Unit, a: Assessment, profile: Profile, form: str
-                           ) -> dict[str, Any]:
+def _cell_committee_rows(r: FormRequest, cell: str, start: int) -> list[Row]:
+    rows: list[Row] = []
+    for code, rating in r.a.cell_committee_members:
+        if code != cell:
+            continue
+        member = r.unit.member(rating.subject)
+        post = f"{member.cell_role.label if member.cell_role else ''} chi bộ; {member.post}"
+        rows.append(Row(start + len(rows), member.code, member.name, post.strip("; "), rating,
+                        note_for(rating)))
+    return rows
+
+
+def _sub_committee_members(r: FormRequest) -> dict[str, Any]:
+    unit = r.unit
     subject = f"về việc xếp loại chất lượng cấp ủy viên trực thuộc năm {unit.year}"
-    names = _cell_names(unit)
     groups = []
     index = 0
     for sub in unit.sub_units:
-        rows = []
-        for cell, rating in a.cell_committee_members:
-            if cell == sub.code:
-                index += 1
-                member = unit.member(rating.subject)
-                rows.append(Row(index, member.code, member.name,
-                                role_label(member, names) if member.base_role is None
-                                else f"{member.cell_role.label if member.cell_role else ''} "
-                                     f"{sub.name}", rating, note_for(rating)))
+        rows = _cell_committee_rows(r, sub.code, index + 1)
+        index += len(rows)
         groups.append(Group(sub.name, tuple(rows)))
     return {
-        "doc": doc_info(unit, profile, form, "QUYẾT ĐỊNH", subject,
+        "doc": doc_info(r, "QUYẾT ĐỊNH", subject,
                         (unit.parent_body + " (để báo cáo)", "Như Điều 2")),
         "deciding_body": deciding_body(unit),
         "executors": executors(unit),
@@ -276,7 +343,8 @@ def _sub_committee_members(unit: Unit, a: Assessment, profile: Profile, form: st
     }
 
 
-def _award(unit: Unit, a: Assessment, profile: Profile, form: str) -> dict[str, Any]:
+def _award(r: FormRequest) -> dict[str, Any]:
+    unit, a = r.unit, r.a
     subject = f"về việc khen thưởng đảng viên hoàn thành xuất sắc nhiệm vụ năm {unit.year}"
     names = _cell_names(unit)
     rows: list[Row] = []
@@ -288,7 +356,7 @@ def _award(unit: Unit, a: Assessment, profile: Profile, form: str) -> dict[str, 
     decision = (f"{ref.number} ngày {short_date(ref.issued)} của {deciding_body(unit)}"
                 if ref else f"…/{unit.code} của {deciding_body(unit)}")
     return {
-        "doc": doc_info(unit, profile, form, "QUYẾT ĐỊNH", subject,
+        "doc": doc_info(r, "QUYẾT ĐỊNH", subject,
                         (unit.parent_body + " (để báo cáo)", "Như Điều 2")),
         "deciding_body": deciding_body(unit),
         "executors": executors(unit),
@@ -298,15 +366,262 @@ def _award(unit: Unit, a: Assessment, profile: Profile, form: str) -> dict[str, 
     }
 
 
-def _leaders(unit: Unit, a: Assessment, profile: Profile, form: str) -> dict[str, Any]:
+def _leaders(r: FormRequest) -> dict[str, Any]:
+    unit = r.unit
     names = _cell_names(unit)
     rows = []
     for i, code in enumerate(unit.leaders, start=1):
         member = unit.member(code)
-        rows.append(Row(i, code, member.name, member.post, a.member(code),
+        rows.append(Row(i, code, member.name, member.post, r.a.member(code),
                         role=role_label(member, names)))
     subject = f"cán bộ lãnh đạo, quản lý có hồ sơ cá nhân năm {unit.year}"
-    return {"doc": doc_info(unit, profile, form, "DANH SÁCH", subject, ()), "rows": rows}
+    return {"doc": doc_info(r, "DANH SÁCH", subject, ()), "rows": rows}
+
+
+def _collective_report(r: FormRequest) -> dict[str, Any] | None:
+    narrative = r.unit.narrative("tap_the")
+    if narrative is None and not r.handout:
+        return None
+    level = None if r.handout or r.a.committee is None else r.a.committee.level
+    return {
+        "doc": doc_info(r, "BÁO CÁO", f"kiểm điểm tập thể {committee_name(r.unit)} năm "
+                        f"{r.unit.year}", (r.unit.parent_body,)),
+        "committee_name": committee_name(r.unit),
+        "headings": catalogue().sections("bao_cao_tap_the"),
+        "narrative": None if r.handout else narrative,
+        "level": level,
+    }
+
+
+def _grid(r: FormRequest, kind: str) -> dict[str, Any] | None:
+    unit = r.unit
+    grades = unit.grades_for(kind)
+    if grades is None and not r.handout:
+        return None
+    groups = catalogue().groups(kind)
+    rating = r.a.organisation if kind == "to_chuc" else r.a.committee
+    subject_name = unit.name if kind == "to_chuc" else committee_name(unit)
+    title = ("phiếu chấm điểm " + ("tổ chức cơ sở đảng" if kind == "to_chuc"
+                                   else "tập thể cấp ủy") + f" năm {unit.year}")
+    shown = None if r.handout else grades
+    return {
+        "doc": doc_info(r, "BẢN TỔNG HỢP", title, (unit.parent_body,), numbered=False),
+        "subject_name": subject_name,
+        "groups": groups,
+        "grades": shown,
+        "counts": grade_counts(shown) if shown else {},
+        "allowed": allowed_level(groups, shown) if shown else None,
+        "level": None if r.handout or rating is None else rating.level,
+        "notation": rating.result.cumulative_notation() if rating and rating.result else "",
+    }
+
+
+def _organisation_grid(r: FormRequest) -> dict[str, Any] | None:
+    return _grid(r, "to_chuc")
+
+
+def _committee_grid(r: FormRequest) -> dict[str, Any] | None:
+    return _grid(r, "cap_uy")
+
+
+def _person_sheet(r: FormRequest, member: Member, rating: Rating | None) -> dict[str, Any]:
+    unit = r.unit
+    names = _cell_names(unit)
+    manager = is_manager(unit, member)
+    narrative = None if r.handout else unit.narrative("ca_nhan", member.code)
+    party_post = role_label(member, names) if (member.base_role or member.cell_role) else ""
+    return {
+        "name": member.name,
+        "birth": short_date(member.birth_date) if member.birth_date else "",
+        "post": member.post,
+        "party_post": party_post,
+        "parent_line": unit.name if member.cell else unit.parent,
+        "cell_line": names.get(member.cell, unit.name) if member.cell else unit.name,
+        "label": r.profile.label(r.form, "lanh_dao" if manager else "dang_vien"),
+        "headings": catalogue().sections("ban_kiem_diem_lanh_dao" if manager
+                                         else "ban_kiem_diem_dang_vien"),
+        "narrative": narrative,
+        "self_rating": None if r.handout else member.self_rating,
+        "rating": rating.label if rating and rating.level else "",
+        "secretary": _cell_secretary(unit, member.cell),
+    }
+
+
+def _cell_secretary(unit: Unit, cell: str | None) -> str:
+    for m in unit.members:
+        if (cell is None and m.base_role and m.base_role.value == 1) or \
+                (cell is not None and m.cell == cell and m.cell_role and m.cell_role.value == 1):
+            return m.name
+    return ""
+
+
+def _personal_review(r: FormRequest) -> dict[str, Any] | None:
+    unit = r.unit
+    if r.handout:
+        members = [m for m in unit.members if m.activity is Activity.ACTIVE]
+        people = [_person_sheet(r, m, None) for m in members]
+    else:
+        if r.subject is None or unit.narrative("ca_nhan", r.subject) is None:
+            return None
+        member = unit.member(r.subject)
+        people = [_person_sheet(r, member, r.a.member(member.code))]
+    doc = doc_info(r, "BẢN KIỂM ĐIỂM CÁ NHÂN", f"năm {unit.year}", ())
+    return {"doc": doc, "people": people, "member_groups": catalogue().member,
+            "criteria_label": r.profile.label("tieu-chi-dang-vien") or "tiêu chí đánh giá"}
+
+
+def _criteria_sheet(r: FormRequest) -> dict[str, Any]:
+    return {"doc": doc_info(r, "TIÊU CHÍ", f"đánh giá, xếp loại chất lượng đảng viên năm "
+                            f"{r.unit.year}", (), numbered=False),
+            "member_groups": catalogue().member}
+
+
+def _comments(r: FormRequest) -> dict[str, Any] | None:
+    if r.subject is None:
+        return None
+    narrative = r.unit.narrative("y_kien", r.subject)
+    if narrative is None:
+        return None
+    member = r.unit.member(r.subject)
+    return {
+        "doc": doc_info(r, "BẢN TỔNG HỢP", "ý kiến đóng góp tại hội nghị kiểm điểm năm "
+                        f"{r.unit.year}", (), numbered=False),
+        "person": member,
+        "headings": catalogue().sections("tong_hop_y_kien"),
+        "narrative": narrative,
+    }
+
+
+# --- ballots and requests handed out before the meetings ------------------------------------
+
+
+def _member_ballot(r: FormRequest) -> dict[str, Any] | None:
+    unit = r.unit
+    cell = r.subject
+    body = unit.members_of(cell)
+    if cell is None and not _is_base(unit):
+        return None
+    months = r.profile.rules.min_months_to_classify
+    rows = [{"name": m.name, "post": m.post} for m in body if _to_classify(unit, m, months)]
+    name = _cell_names(unit).get(cell or "", unit.name)
+    voters = len(_voters(body))
+    return {
+        "doc": doc_info(r, "PHIẾU BIỂU QUYẾT", f"xếp loại chất lượng đảng viên năm {unit.year}",
+                        (), issuer=name),
+        "rows": rows, "copies": max(voters, 1), "voters": voters,
+        "voters_label": "đảng viên chính thức của chi bộ",
+    }
+
+
+def _committee_ballot(r: FormRequest) -> dict[str, Any] | None:
+    unit = r.unit
+    cell = r.subject
+    if cell is None:
+        body = [m for m in unit.members if m.base_role]
+        voters = len(_voters(tuple(body))) or len(_voters(unit.members))
+        issuer = unit.name
+    else:
+        body = [m for m in unit.members_of(cell) if m.cell_role]
+        voters = len(_voters(tuple(body)))
+        issuer = _cell_names(unit).get(cell, cell)
+    if not body:
+        return None
+    names = _cell_names(unit)
+    rows = [{"name": m.name, "post": role_label(m, names) if cell is None
+             else f"{m.cell_role.label if m.cell_role else ''} chi bộ"} for m in body]
+    return {
+        "doc": doc_info(r, "PHIẾU BIỂU QUYẾT", "xếp loại chất lượng cấp ủy viên năm "
+                        f"{unit.year}", (), issuer=issuer),
+        "rows": rows, "copies": max(voters, 1), "voters": voters,
+        "voters_label": "cấp ủy viên dự hội nghị",
+    }
+
+
+def _residence_requests(r: FormRequest) -> dict[str, Any]:
+    unit = r.unit
+    people = [{"name": m.name, "post": m.post, "residence": m.residence,
+               "birth": short_date(m.birth_date) if m.birth_date else ""}
+              for m in unit.members if m.activity is Activity.ACTIVE]
+    doc = doc_info(r, "PHIẾU LẤY Ý KIẾN NHẬN XÉT", f"năm {unit.year}", (), numbered=False)
+    return {"doc": doc, "people": people}
+
+
+# --- forms of mau/ only: lower-level lists and summaries -------------------------------------
+
+
+def _cell_member_list(r: FormRequest) -> dict[str, Any] | None:
+    unit, a = r.unit, r.a
+    if r.subject is None:
+        return None
+    sub = unit.sub_unit(r.subject)
+    rows: list[Row] = []
+    for member, rating in zip(unit.members, a.members, strict=True):
+        if member.cell == sub.code:
+            rows.append(Row(len(rows) + 1, member.code, member.name, member.post, rating,
+                            note_for(rating) or ("Dự bị" if not member.official else "")))
+    return {
+        "doc": doc_info(r, "DANH SÁCH", f"tổng hợp phiếu xếp loại chất lượng đảng viên năm "
+                        f"{unit.year}", (), (sub.kind.value,), issuer=sub.name, wide=True),
+        "rows": rows, "report_to": f"Ban Chấp hành {unit.name}",
+    }
+
+
+def _cell_committee_list(r: FormRequest) -> dict[str, Any] | None:
+    if r.subject is None:
+        return None
+    sub = r.unit.sub_unit(r.subject)
+    rows = _cell_committee_rows(r, sub.code, 1)
+    if not rows:
+        return None
+    return {
+        "doc": doc_info(r, "BẢN TỔNG HỢP", "phiếu xếp loại chất lượng chi ủy viên năm "
+                        f"{r.unit.year}", (), (sub.kind.value,), issuer=sub.name),
+        "rows": rows, "report_to": f"Ban Chấp hành {r.unit.name}",
+    }
+
+
+def _sub_summary(r: FormRequest, kind: str, ratings: tuple[Rating, ...], what: str,
+                 intro: str) -> dict[str, Any] | None:
+    unit = r.unit
+    if not ratings:
+        return None
+    groups = catalogue().groups(kind)
+    rows = []
+    for rating in ratings:
+        grades = unit.grades_for(kind, rating.subject)
+        rows.append({"name": rating.name, "rating": rating,
+                     "counts": grade_counts(grades) if grades else {},
+                     "allowed": allowed_level(groups, grades).full_name if grades else ""})
+    variants = ("co_dang_bo_bo_phan",) if _has_sections(unit) else ()
+    return {
+        "doc": doc_info(r, "BẢN TỔNG HỢP", f"kết quả tự đánh giá {what} năm {unit.year}",
+                        (unit.parent_body,), variants, wide=True),
+        "rows": rows, "what": what.capitalize(), "intro": intro,
+    }
+
+
+def _sub_unit_summary(r: FormRequest) -> dict[str, Any] | None:
+    return _sub_summary(r, "to_chuc", r.a.sub_units, "tổ chức đảng trực thuộc",
+                        "Văn phòng Đảng ủy tổng hợp kết quả tự chấm điểm (Mẫu 3) của các tổ "
+                        "chức đảng trực thuộc và kết quả biểu quyết của Ban Chấp hành:")
+
+
+def _sub_committee_summary(r: FormRequest) -> dict[str, Any] | None:
+    return _sub_summary(r, "cap_uy", r.a.sub_committees, "tập thể cấp ủy trực thuộc",
+                        "Văn phòng Đảng ủy tổng hợp kết quả tự đánh giá (Mẫu 4) của các tập "
+                        "thể cấp ủy trực thuộc và kết quả biểu quyết của Ban Chấp hành:")
+
+
+def _sub_unit_award(r: FormRequest) -> dict[str, Any] | None:
+    rows = [x for x in r.a.sub_units if x.level is Level.HTXSNV]
+    if not rows:
+        return None
+    return {
+        "doc": doc_info(r, "QUYẾT ĐỊNH", "về việc khen thưởng tổ chức đảng trực thuộc hoàn "
+                        f"thành xuất sắc nhiệm vụ năm {r.unit.year}",
+                        (r.unit.parent_body + " (để báo cáo)", "Như Điều 2")),
+        "deciding_body": deciding_body(r.unit), "executors": executors(r.unit), "rows": rows,
+    }
 
 
 BUILDERS: dict[str, Builder] = {
@@ -318,4 +633,18 @@ BUILDERS: dict[str, Builder] = {
     "qd-xep-loai-cap-uy-vien-truc-thuoc": _sub_committee_members,
     "qd-khen-thuong-dang-vien": _award,
     "ds-can-bo-lanh-dao": _leaders,
+    "bao-cao-kiem-diem-tap-the": _collective_report,
+    "cham-diem-to-chuc": _organisation_grid,
+    "cham-diem-cap-uy": _committee_grid,
+    "ban-kiem-diem-ca-nhan": _personal_review,
+    "tieu-chi-dang-vien": _criteria_sheet,
+    "tong-hop-y-kien": _comments,
+    "phieu-bieu-quyet-dang-vien": _member_ballot,
+    "phieu-bieu-quyet-cap-uy-vien": _committee_ballot,
+    "phieu-xin-y-kien-noi-cu-tru": _residence_requests,
+    "ds-phieu-dang-vien-chi-bo": _cell_member_list,
+    "ds-phieu-cap-uy-vien-chi-bo": _cell_committee_list,
+    "tong-hop-cham-diem-truc-thuoc": _sub_unit_summary,
+    "tong-hop-cap-uy-truc-thuoc": _sub_committee_summary,
+    "qd-khen-thuong-to-chuc-truc-thuoc": _sub_unit_award,
 }

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import yaml
 
 from pipeline import attachments as attach
+from pipeline import content
 from pipeline.errors import InputError, Problem
 from pipeline.levels import Level
 from pipeline.model import (
@@ -231,8 +232,11 @@ def parse_sub_type(text: str) -> SubUnitType:
 # --- the folder -------------------------------------------------------------------------
 
 
-def load_unit(folder: Path) -> Unit:
-    """Read and validate everything in the unit folder; raise InputError with all problems."""
+def load_unit(folder: Path, ballots_required: bool = True) -> Unit:
+    """Read and validate everything in the unit folder; raise InputError with all problems.
+
+    Before the meetings (hoso prepare) there are no ballots yet: `ballots_required=False`.
+    """
     if not folder.is_dir():
         raise InputError([Problem(str(folder), "", "không có thư mục đơn vị này")])
     c = Collector()
@@ -241,11 +245,15 @@ def load_unit(folder: Path) -> Unit:
                    UnitType.CHI_BO_CO_SO)
     sub_units = _load_sub_units(folder, kind, c)
     members = _load_members(folder, kind, {s.code for s in sub_units}, c)
-    person_ballots = _load_person_ballots(folder, members, sub_units, c)
-    collective_ballots = _load_collective_ballots(folder, sub_units, c)
+    person_ballots = _load_person_ballots(folder, members, sub_units, c, ballots_required)
+    collective_ballots = _load_collective_ballots(folder, sub_units, c, ballots_required)
     leaders = _leaders(raw, members, c)
     files = attach.gather(folder / ATTACHMENTS_DIR, raw.get("dinh_kem"), UNIT_FILE,
                           {m.code for m in members}, c.problems)
+    grades = content.load_grades(folder, {s.code for s in sub_units}, c.problems)
+    managers = set(leaders) | {m.code for m in members if m.base_role or m.cell_role}
+    narratives = content.load_narratives(folder, {m.code for m in members}, managers,
+                                         c.problems)
     header = _unit_header(raw, kind, members, c)
     _check_ballot_totals(kind, members, sub_units, person_ballots, collective_ballots, c)
     if c.problems:
@@ -259,6 +267,8 @@ def load_unit(folder: Path) -> Unit:
         collective_ballots=collective_ballots,
         leaders=leaders,
         attachments=files,
+        grades=grades,
+        narratives=narratives,
         **header,
     )
 
@@ -359,6 +369,8 @@ DOCUMENT_KEYS = (
     "to-trinh-xep-loai", "tong-hop-phieu-cap-uy-vien", "qd-xep-loai-dang-vien",
     "qd-xep-loai-to-chuc-truc-thuoc", "qd-xep-loai-cap-uy-truc-thuoc",
     "qd-xep-loai-cap-uy-vien-truc-thuoc", "qd-khen-thuong-dang-vien",
+    "bao-cao-kiem-diem-tap-the", "cham-diem-to-chuc", "cham-diem-cap-uy",
+    "qd-khen-thuong-to-chuc-truc-thuoc",
 )
 
 
@@ -539,13 +551,14 @@ def _ballot(row: Row, file: str, c: Collector) -> Ballot:
 
 
 def _load_person_ballots(folder: Path, members: tuple[Member, ...],
-                         sub_units: tuple[SubUnit, ...], c: Collector
+                         sub_units: tuple[SubUnit, ...], c: Collector, required: bool
                          ) -> tuple[PersonBallot, ...]:
     by_code = {m.code: m for m in members}
     cells = {s.code for s in sub_units}
     ballots: list[PersonBallot] = []
     for stem, committee in ((MEMBER_BALLOTS, False), (COMMITTEE_BALLOTS, True)):
-        file, rows = _table(folder, stem, PERSON_BALLOT_COLUMNS, c, required=not committee)
+        file, rows = _table(folder, stem, PERSON_BALLOT_COLUMNS, c,
+                            required=required and not committee)
         seen: list[tuple[str, Source]] = []
         for row in rows:
             where = f"dòng {row.line}"
@@ -585,9 +598,9 @@ def _ballot_body(row: Row, member: Member, committee: bool, cells: set[str], fil
 
 
 def _load_collective_ballots(folder: Path, sub_units: tuple[SubUnit, ...],
-                             c: Collector) -> tuple[CollectiveBallot, ...]:
+                             c: Collector, required: bool) -> tuple[CollectiveBallot, ...]:
     file, rows = _table(folder, COLLECTIVE_BALLOTS, COLLECTIVE_BALLOT_COLUMNS, c,
-                        required=True)
+                        required=required)
     cells = {s.code for s in sub_units}
     ballots = []
     seen: list[tuple[str, Source]] = []

@@ -11,6 +11,7 @@ from datetime import date
 from enum import Enum
 from pathlib import Path
 
+from pipeline.content import Grades, Narrative
 from pipeline.levels import Level
 from pipeline.tally import BallotCount
 
@@ -175,6 +176,15 @@ class Unit:
     leaders: tuple[str, ...]  # member codes who need a personal set, in protocol order
     attachments: tuple[Attachment, ...]
     recipients: tuple[str, ...] = field(default=())
+    grades: tuple[Grades, ...] = field(default=())  # danh-gia.yaml
+    narratives: tuple[Narrative, ...] = field(default=())  # kiem-diem/, y-kien/
+
+    def grades_for(self, kind: str, subject: str | None = None) -> Grades | None:
+        return next((g for g in self.grades if g.kind == kind and g.subject == subject), None)
+
+    def narrative(self, kind: str, person: str | None = None) -> Narrative | None:
+        return next((n for n in self.narratives if n.kind == kind and n.person == person),
+                    None)
 
     def member(self, code: str) -> Member:
         for m in self.members:

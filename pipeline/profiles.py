@@ -44,9 +44,22 @@ class ChecklistItem:
     not_applicable: str
     personal_sets: bool
     sensitive: bool
+    missing: str = ""  # what to provide, when the item is missing ({person}: member code)
 
     def title_for(self, year: int) -> str:
         return self.title.format(year=year, next_year=year + 1)
+
+    def missing_for(self, person: str | None = None) -> str:
+        return self.missing.replace("{person}", person or "")
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """A form made outside the checklist: for mau/ or as a handout (hoso prepare)."""
+
+    form: str
+    applies_to: tuple[str, ...]
+    per: str | None  # None, "sub_unit", "cell" (voting body), "committee"
 
 
 @dataclass(frozen=True)
@@ -59,11 +72,17 @@ class Profile:
     labels: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
     organisation: tuple[ChecklistItem, ...]
     personal: tuple[ChecklistItem, ...]
+    other_forms: tuple[FormSpec, ...] = ()
+    handouts: tuple[FormSpec, ...] = ()
 
-    def label(self, form: str, unit_type: str) -> str:
-        """The label printed on a form (Mẫu 8a …) for this type of unit."""
-        by_type = dict(dict(self.labels).get(form, ()))
-        return by_type.get(unit_type, by_type.get("*", ""))
+    def label(self, form: str, *variants: str) -> str:
+        """The label printed on a form (Mẫu 8a …): the first variant the profile names
+        (unit type, sub-unit type, lanh_dao …), else its default "*"."""
+        by_variant = dict(dict(self.labels).get(form, ()))
+        for variant in variants:
+            if variant in by_variant:
+                return by_variant[variant]
+        return by_variant.get("*", "")
 
 
 def available_profiles() -> list[str]:
@@ -120,6 +139,10 @@ def _parse(data: Any, file: str) -> Profile:
             _item(section, entry, f"checklist.{section}[{i}]", file, problems, dict(labels))
             for i, entry in enumerate(entries)
         )
+    other_forms = tuple(_spec(e, f"other_forms[{i}]", file, problems, dict(labels))
+                        for i, e in enumerate(data.get("other_forms") or []))
+    handouts = tuple(_spec(e, f"handouts[{i}]", file, problems, dict(labels))
+                     for i, e in enumerate(data.get("handouts") or []))
     if problems:
         raise InputError(problems)
     return Profile(
@@ -131,7 +154,22 @@ def _parse(data: Any, file: str) -> Profile:
         labels=tuple(labels),
         organisation=sections["organisation"],
         personal=sections["personal"],
+        other_forms=other_forms,
+        handouts=handouts,
     )
+
+
+PER_VALUES = {None, "sub_unit", "cell", "committee"}
+
+
+def _spec(entry: Any, where: str, file: str, problems: list[Problem],
+          forms: dict[str, Any]) -> FormSpec:
+    if not isinstance(entry, dict) or entry.get("form") not in forms:
+        problems.append(Problem(file, where, "cần «form» là một mẫu có trong forms"))
+        return FormSpec("", (), None)
+    if entry.get("per") not in PER_VALUES:
+        problems.append(Problem(file, where + ".per", "chỉ nhận sub_unit, cell, committee"))
+    return FormSpec(str(entry["form"]), tuple(entry.get("applies_to", ())), entry.get("per"))
 
 
 def _item(section: str, entry: Any, where: str, file: str, problems: list[Problem],
@@ -161,4 +199,5 @@ def _item(section: str, entry: Any, where: str, file: str, problems: list[Proble
         not_applicable=str(entry.get("not_applicable", "")),
         personal_sets=bool(entry.get("personal_sets", False)),
         sensitive=bool(entry.get("sensitive", False)),
+        missing=str(entry.get("missing", "")),
     )

@@ -19,6 +19,7 @@ from weasyprint.pdf import fonts as weasy_fonts
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from pipeline.content import GRADES
 from pipeline.levels import LEVELS
 from pipeline.paths import FONTS, ROOT, TEMPLATES
 from pipeline.typography import TYPOGRAPHY
@@ -86,6 +87,10 @@ def _deterministic_subset() -> None:
 _deterministic_subset()
 
 
+DOTS = "…" * 60  # a line to write on by hand
+DOTS_SHORT = "…" * 20
+
+
 def pct(value: float) -> str:
     return number(value, 2) + "%"
 
@@ -102,7 +107,8 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.env.filters["vn_upper"] = upper
-        self.env.globals.update(levels=LEVELS, pct=pct)
+        self.env.globals.update(levels=LEVELS, pct=pct, grade_names=GRADES, dots=DOTS,
+                                dots_short=DOTS_SHORT)
         self.fetcher = BundledOnlyFetcher(allowed_protocols=("file",), fail_on_errors=False)
         self.font_config = FontConfiguration()
         css = self.env.get_template("style.css.j2").render(t=TYPOGRAPHY)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
+from pipeline.content import allowed_level, catalogue
 from pipeline.levels import NOT_CLASSIFIED, Level
 from pipeline.model import (
     Activity,
@@ -113,6 +114,7 @@ SRC_NOT_REVIEWED = "000 §II.A.1.2"
 SRC_SICK = "000 §II.B.6, 003 §5.8"
 SRC_DISCIPLINE = "000 §II.B.2.3, 001 §III.2.3.d"
 SRC_THRESHOLD = "000 §II.B.1.3, 001 §III.1.3"
+SRC_GRADES = {"to_chuc": "000 §II.B.1.3", "cap_uy": "000 §II.B.3.3"}
 
 
 class _Findings:
@@ -152,6 +154,7 @@ def assess(unit: Unit, profile: Profile) -> Assessment:
     _check_caps(unit, assessment, params, out)
     _check_heads(unit, assessment, out)
     _check_thresholds(unit, assessment, out)
+    _check_grades(unit, assessment, out)
     return Assessment(members, committee_members, cell_committee, organisation, committee,
                       sub_units, sub_committees, tuple(out.items))
 
@@ -407,3 +410,21 @@ def _threshold(org: Rating, levels: list[Level], of_what: str, out: _Findings) -
     reason = threshold_violation(org.level, levels, of_what)
     if reason:
         out.error("nguong-to-chuc", org.name, reason, SRC_THRESHOLD)
+
+
+# --- the criteria grades (danh-gia.yaml) against the level voted -------------------------
+
+
+def _check_grades(unit: Unit, a: Assessment, out: _Findings) -> None:
+    pairs: list[tuple[str, str | None, Rating | None]] = [
+        ("to_chuc", None, a.organisation), ("cap_uy", None, a.committee)]
+    pairs += [("to_chuc", r.subject, r) for r in a.sub_units]
+    pairs += [("cap_uy", r.subject, r) for r in a.sub_committees]
+    for kind, subject, rating in pairs:
+        grades = unit.grades_for(kind, subject)
+        if grades is None or rating is None or rating.level is None:
+            continue
+        allowed = allowed_level(catalogue().groups(kind), grades)
+        if rating.level.above(allowed):
+            out.error("tieu-chi", rating.name, f"xếp {rating.level.name} nhưng cấp độ các tiêu "
+                      f"chí tự chấm chỉ cho phép cao nhất {allowed.name}", SRC_GRADES[kind])

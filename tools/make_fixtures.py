@@ -284,6 +284,7 @@ dia_danh: Thành phố Huế
 nam: 2025
 ngay_danh_gia: 10/12/2025
 van_ban:
+  bao-cao-kiem-diem-tap-the: {so: 24-BC/CB, ngay: 05/12/2025}
   to-trinh-xep-loai: {so: 25-TTr/CB, ngay: 12/12/2025}
   tong-hop-phieu-cap-uy-vien: {so: 26-BC/CB, ngay: 12/12/2025}
   qd-xep-loai-dang-vien: {so: 27-QĐ/CB, ngay: 11/12/2025}
@@ -420,6 +421,115 @@ noi_nhan:
 """
 
 
+
+
+# --- review texts and self-assessment grades --------------------------------------------
+
+TAP_THE_CHI_BO = """\
+## I. Nguyên tắc tổ chức và hoạt động
+Chi ủy duy trì nghiêm nguyên tắc tập trung dân chủ, tập thể lãnh đạo, cá nhân phụ trách.
+Các vấn đề quan trọng về nhân sự, kế hoạch đầu tư hạ tầng số đều được đưa ra chi ủy thảo
+luận, quyết định theo đa số. Quy chế làm việc nhiệm kỳ được rà soát, sửa đổi tháng 3/2025.
+
+- Sinh hoạt chi bộ định kỳ đủ 12 kỳ, sinh hoạt chuyên đề 04 kỳ.
+- Nội bộ đoàn kết, không có đơn thư khiếu nại, tố cáo.
+
+## II. Kết quả thực hiện nhiệm vụ năm
+Hoàn thành 14/14 chỉ tiêu kế hoạch năm; đưa vào vận hành Trung tâm dữ liệu dùng chung của
+tỉnh; tỷ lệ hồ sơ thủ tục hành chính trực tuyến toàn trình đạt 68%, vượt 8% kế hoạch.
+
+## III. Công tác xây dựng Đảng
+Tổ chức học tập, quán triệt đầy đủ các nghị quyết, chỉ thị của cấp trên; kết nạp 02 đảng
+viên mới; giới thiệu 100% đảng viên sinh hoạt nơi cư trú.
+
+## IV. Khắc phục hạn chế đã chỉ ra
+Hạn chế năm 2024 về chậm triển khai kế hoạch an toàn thông tin đã được khắc phục xong.
+
+## V. Nguyên nhân và trách nhiệm
+Một số nhiệm vụ chuyển đổi số còn chậm do phụ thuộc tiến độ của các sở, ngành; trách nhiệm
+thuộc tập thể chi ủy, trước hết là đồng chí Bí thư.
+
+## VI. Phương hướng khắc phục
+Tăng cường kiểm tra, giám sát tiến độ các dự án; phân công chi ủy viên theo dõi từng dự án.
+
+## VII. Tự đánh giá, xếp loại
+Tập thể chi ủy tự đánh giá hoàn thành tốt nhiệm vụ.
+"""
+
+Y_KIEN = """\
+## I. Ưu điểm
+Đồng chí {name} có lập trường tư tưởng vững vàng, gương mẫu, trách nhiệm trong công việc;
+chỉ đạo hoàn thành tốt các nhiệm vụ được giao.
+
+## II. Hạn chế, khuyết điểm
+Có lúc chưa dành nhiều thời gian kiểm tra, đôn đốc tiến độ các nhiệm vụ chuyển đổi số.
+
+## III. Tiếp thu, giải trình
+Đồng chí {name} tiếp thu đầy đủ các ý kiến và cam kết khắc phục trong năm {next_year}.
+"""
+
+CRITERIA = {
+    "to_chuc": ["chinh_tri_tu_tuong", "to_chuc_can_bo", "lanh_dao_chuyen_mon",
+                "kiem_tra_giam_sat", "chuong_trinh_ke_hoach", "chi_tieu_nhiem_vu",
+                "xep_loai_to_chuc", "khac_phuc"],
+    "cap_uy": ["tap_trung_dan_chu", "trach_nhiem_lanh_dao", "xay_dung_dang",
+               "chuong_trinh_ke_hoach", "chi_tieu_nhiem_vu", "xep_loai_don_vi", "khac_phuc"],
+}
+
+
+def grades_block(kind: str, grades: list[str], indent: str = "  ") -> str:
+    return "".join(f"{indent}{key}: {grade}\n" for key, grade in zip(CRITERIA[kind], grades,
+                                                                    strict=True))
+
+
+def review_texts(folder: Path, leaders: list[tuple[str, str]], year: int,
+                 collective: bool) -> None:
+    if collective:
+        (folder / "kiem-diem").mkdir(exist_ok=True)
+        (folder / "kiem-diem" / "tap-the.md").write_text(TAP_THE_CHI_BO, encoding="utf-8")
+    (folder / "y-kien").mkdir(exist_ok=True)
+    for code, name in leaders:
+        (folder / "y-kien" / f"{code}.md").write_text(
+            Y_KIEN.format(name=name, next_year=year + 1), encoding="utf-8")
+
+
+def chi_bo_content(folder: Path) -> None:
+    good = ["Tốt"] * 8
+    text = ("# Kết quả tự chấm theo tiêu chí (Mẫu 3, Mẫu 4): Xuất sắc, Tốt, Trung bình, Kém\n"
+            "to_chuc:\n" + grades_block("to_chuc", ["Xuất sắc", *good[1:]])
+            + "cap_uy:\n" + grades_block("cap_uy", ["Tốt"] * 7))
+    (folder / "danh-gia.yaml").write_text(text, encoding="utf-8")
+    rows = read_rows(folder / "dang-vien.csv")
+    review_texts(folder, [(r[0], r[1]) for r in rows[1:3]], 2025, collective=True)
+    for item in ("03-tong-hop-cham-diem.jpg", "04-bao-cao-kiem-diem.pdf",
+                 "05-cham-diem-cap-uy.png"):
+        (folder / "dinh-kem" / item).unlink()
+    for code in ("DV01", "DV02"):
+        (folder / "dinh-kem" / code / "3-tong-hop-y-kien.jpg").unlink()
+
+
+def dang_bo_content(folder: Path) -> None:
+    cells = ["NOI", "NGOAI", "CLS", "HC"]
+    text = ("# Kết quả tự chấm theo tiêu chí (Mẫu 3, Mẫu 4): Xuất sắc, Tốt, Trung bình, Kém\n"
+            "to_chuc:\n" + grades_block("to_chuc", ["Tốt"] * 8)
+            + "cap_uy:\n" + grades_block("cap_uy", ["Tốt"] * 7) + "to_chuc_truc_thuoc:\n")
+    for cell in cells:
+        grades = ["Trung bình"] * 8 if cell == "NGOAI" else ["Tốt"] * 8
+        text += f"  {cell}:\n" + grades_block("to_chuc", grades, "    ")
+    text += "cap_uy_truc_thuoc:\n"
+    for cell in cells:
+        grades = ["Trung bình"] * 7 if cell == "NGOAI" else ["Tốt"] * 7
+        text += f"  {cell}:\n" + grades_block("cap_uy", grades, "    ")
+    (folder / "danh-gia.yaml").write_text(text, encoding="utf-8")
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
 if __name__ == "__main__":
     chi_bo(ROOT / "fixtures" / "chi-bo-co-so")
+    chi_bo_content(ROOT / "fixtures" / "chi-bo-co-so")
     dang_bo(ROOT / "fixtures" / "dang-bo-co-so")
+    dang_bo_content(ROOT / "fixtures" / "dang-bo-co-so")

@@ -1,0 +1,210 @@
+"""The form catalogue: PDF and DOCX say the same, every glyph is in the bundled font,
+narratives and grades flow into their forms, and hoso prepare writes the handouts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+
+from pipeline.cli import main
+from pipeline.dossier import BuildResult, PrepareResult, build, prepare
+from pipeline.errors import InputError
+from pipeline.load import load_unit
+from pipeline.paths import FONTS
+from tests.conftest import CHI_BO, DANG_BO
+
+Copy = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> PrepareResult:
+    return prepare(DANG_BO, tmp_path_factory.mktemp("prepare") / "out")
+
+
+def docx_text(path: Path) -> str:
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            seen = []
+            for cell in row.cells:  # merged cells repeat: keep each once
+                if cell._tc not in seen:
+                    seen.append(cell._tc)
+                    parts.extend(p.text for p in cell.paragraphs)
+    return "\n".join(parts)
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def words(text: str) -> list[str]:
+    return [w for w in re.split(r"\s+", text) if w and not w.isdigit()]
+
+
+def all_form_pairs(*folders: Path) -> list[Path]:
+    return sorted(p for folder in folders for p in folder.rglob("*.docx"))
+
+
+def test_every_form_says_the_same_in_pdf_and_docx(built_chi_bo: BuildResult,
+                                                  built_dang_bo: BuildResult,
+                                                  prepared: PrepareResult) -> None:
+    pairs = all_form_pairs(built_chi_bo.out / "mau", built_dang_bo.out / "mau", prepared.out)
+    assert len(pairs) >= 40
+    for path in pairs:
+        pdf_words = words(pdf_text(path.with_suffix(".pdf")))
+        docx_words = set(words(docx_text(path)))
+        missing = [w for w in pdf_words if w not in docx_words]
+        assert len(missing) <= len(pdf_words) * 0.01, (path.name, missing[:10])
+
+
+def test_every_character_is_in_the_bundled_font(built_chi_bo: BuildResult,
+                                                built_dang_bo: BuildResult,
+                                                prepared: PrepareResult) -> None:
+    cmap = TTFont(FONTS / "LiberationSerif-Regular.ttf").getBestCmap()
+    paths = [built_chi_bo.out / "ho-so.pdf", built_dang_bo.out / "ho-so.pdf",
+             *all_form_pairs(built_chi_bo.out / "mau", built_dang_bo.out / "mau", prepared.out)]
+    for path in paths:
+        text = docx_text(path) if path.suffix == ".docx" else pdf_text(path)
+        absent = {c for c in text if not c.isspace() and ord(c) not in cmap}
+        assert not absent, (path.name, absent)
+
+
+def test_header_dates_are_zero_padded(built_chi_bo: BuildResult,
+                                      built_dang_bo: BuildResult) -> None:
+    dates = []
+    for folder in (built_chi_bo.out / "mau", built_dang_bo.out / "mau"):
+        for path in folder.glob("*.pdf"):
+            dates += re.findall(r"ngày (\d+) tháng (\d+) năm (\d{4})", pdf_text(path))
+    assert dates
+    for day, month, _ in dates:
+        assert len(day) == 2
+        assert len(month) == (2 if int(month) <= 2 else len(str(int(month))))
+
+
+def test_narratives_and_grades_reach_their_forms(built_chi_bo: BuildResult) -> None:
+    mau = built_chi_bo.out / "mau"
+    report = pdf_text(mau / "muc-04-bao-cao-kiem-diem-tap-the.pdf")
+    assert "Mẫu 01" in report and "Số 24-BC/CB" in report
+    assert "Hoàn thành 14/14 chỉ tiêu kế hoạch năm" in " ".join(report.split())
+    assert "VII. Tự đánh giá, xếp loại chất lượng tập thể" in report
+    grid = pdf_text(mau / "muc-03-cham-diem-to-chuc.pdf")
+    assert "Mẫu 3b" in grid and "Xuất sắc: 1 tiêu chí; Tốt: 7 tiêu chí" in grid
+    assert "cho phép xếp loại cao nhất: Hoàn thành tốt nhiệm vụ" in " ".join(grid.split())
+    comments = pdf_text(mau / "ca-nhan-DV01-3-tong-hop-y-kien.pdf")
+    assert "Trương Minh Trung" in comments and "II. Ý kiến đóng góp về hạn chế" in comments
+
+
+def test_generated_items_replace_missing_scans(built_chi_bo: BuildResult) -> None:
+    import json
+
+    manifest = json.loads((built_chi_bo.out / "ho-so.json").read_text(encoding="utf-8"))
+    forms = {(i["section"], i["item"]): i.get("form") for i in manifest["items"]
+             if i["status"] == "present"}
+    assert forms[("organisation", "3")] == "cham-diem-to-chuc"
+    assert forms[("organisation", "4")] == "bao-cao-kiem-diem-tap-the"
+    assert forms[("organisation", "5")] == "cham-diem-cap-uy"
+    assert forms[("personal", "3")] == "tong-hop-y-kien"
+
+
+def test_lower_level_forms_for_each_chi_bo(built_dang_bo: BuildResult) -> None:
+    mau = built_dang_bo.out / "mau"
+    for code in ("NOI", "NGOAI", "CLS", "HC"):
+        text = pdf_text(mau / f"ds-phieu-dang-vien-chi-bo-{code}.pdf")
+        assert "Mẫu 7a" in text
+        assert "Mẫu 10a" in pdf_text(mau / f"ds-phieu-cap-uy-vien-chi-bo-{code}.pdf")
+    summary = pdf_text(mau / "tong-hop-cham-diem-truc-thuoc.pdf")
+    assert "Mẫu 5a" in summary and "Chi bộ Khối Ngoại" in summary
+    assert "Mẫu 9a" in pdf_text(mau / "tong-hop-cap-uy-truc-thuoc.pdf")
+    page = PdfReader(mau / "ds-phieu-dang-vien-chi-bo-NOI.pdf").pages[0]
+    assert page.mediabox.width > page.mediabox.height  # the wide list is landscape
+
+
+def test_prepare_writes_the_handouts(prepared: PrepareResult) -> None:
+    names = set(prepared.files)
+    for cell in ("NOI", "NGOAI", "CLS", "HC"):
+        assert f"mau-7-phieu-bieu-quyet-dang-vien-{cell}.pdf" in names
+        assert f"mau-10-phieu-bieu-quyet-cap-uy-vien-{cell}.pdf" in names
+    assert {"mau-2-ban-kiem-diem-ca-nhan.pdf", "mau-3-213-phieu-xin-y-kien-noi-cu-tru.pdf",
+            "mau-6-tieu-chi-dang-vien.pdf", "mau-01-bao-cao-kiem-diem-tap-the.pdf"} <= names
+    unit = load_unit(DANG_BO)
+    cell = [m for m in unit.members if m.cell == "NOI"]
+    voters = [m for m in cell if m.official and m.activity.value == "active"]
+    ballot = PdfReader(prepared.out / "mau-7-phieu-bieu-quyet-dang-vien-NOI.pdf")
+    assert len(ballot.pages) == len(voters)  # one copy per full member
+    first = ballot.pages[0].extract_text()
+    assert all(m.name in " ".join(first.split()) for m in voters)
+    reviews = pdf_text(prepared.out / "mau-2-ban-kiem-diem-ca-nhan.pdf")
+    assert reviews.count("BẢN KIỂM ĐIỂM CÁ NHÂN") == sum(
+        1 for m in unit.members if m.activity.value == "active")
+    assert "Mẫu 2B" in reviews and "Mẫu 2A" in reviews
+    assert "ngày … tháng … năm 2025" in reviews
+
+
+def test_prepare_needs_no_ballots(unit_copy: Copy, tmp_path: Path) -> None:
+    folder = unit_copy(CHI_BO)
+    for name in ("phieu-dang-vien.csv", "phieu-cap-uy-vien.csv", "phieu-tap-the.csv"):
+        (folder / name).unlink()
+    result = CliRunner().invoke(main, ["prepare", str(folder), "-o", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "p" / "mau-7-phieu-bieu-quyet-dang-vien.pdf").exists()
+    result = CliRunner().invoke(main, ["build", str(folder), "-o", str(tmp_path / "b")])
+    assert result.exit_code == 2 and "phieu-dang-vien.csv" in result.output
+
+
+def test_blank_skeleton_when_no_text(unit_copy: Copy, tmp_path: Path) -> None:
+    folder = unit_copy(CHI_BO)
+    (folder / "kiem-diem" / "tap-the.md").unlink()
+    result = build(folder, tmp_path / "out")
+    assert not (result.out / "mau" / "muc-04-bao-cao-kiem-diem-tap-the.pdf").exists()
+    assert any("[THIẾU]" in line and "kiem-diem/tap-the.md" in line for line in result.report)
+
+
+@pytest.mark.parametrize(("file", "text", "expected"), [
+    ("kiem-diem/tap-the.md", "Mở đầu không có đề mục\n## I.\nx\n", "phải bắt đầu bằng"),
+    ("kiem-diem/tap-the.md", "## a\n" * 8, "đề mục này thừa"),
+    ("y-kien/DV99.md", "## I\nx\n", "không phải mã một đảng viên"),
+    ("kiem-diem/DV03.md", "## I\n§¶ng ñy\n", "TCVN3/VNI"),
+])
+def test_bad_narratives(unit_copy: Copy, file: str, text: str, expected: str) -> None:
+    folder = unit_copy(CHI_BO)
+    (folder / file).parent.mkdir(exist_ok=True)
+    (folder / file).write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_unit(folder)
+    assert any(line.startswith(file) and expected in line for line in caught.value.lines())
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("to_chuc:\n  chinh_tri_tu_tuong: Giỏi\n", "cấp độ «Giỏi»"),
+    ("to_chuc:\n  tieu_chi_la: Tốt\n", "tiêu chí không có trong mẫu"),
+    ("to_chuc:\n  chinh_tri_tu_tuong: Tốt\n", "thiếu tiêu chí «chi_tieu_nhiem_vu»"),
+    ("diem: 1\n", "khóa không có trong mẫu"),
+])
+def test_bad_grades(unit_copy: Copy, text: str, expected: str) -> None:
+    folder = unit_copy(CHI_BO)
+    (folder / "danh-gia.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_unit(folder)
+    assert any(line.startswith("danh-gia.yaml") and expected in line
+               for line in caught.value.lines())
+
+
+def test_grades_below_the_voted_level_are_a_violation(unit_copy: Copy) -> None:
+    from pipeline.profiles import load_profile
+    from pipeline.rules import assess
+
+    folder = unit_copy(CHI_BO)
+    path = folder / "danh-gia.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "chi_tieu_nhiem_vu: Tốt", "chi_tieu_nhiem_vu: Trung bình", 1), encoding="utf-8")
+    errors = assess(load_unit(folder), load_profile()).errors
+    assert any(f.rule == "tieu-chi" and "HTTNV" in f.message and "HTNV" in f.message
+               for f in errors)
