@@ -165,6 +165,8 @@ def load_narratives(folder: Path, members: set[str], leaders: set[str],
         if not base.is_dir():
             continue
         for path in sorted(base.glob("*.md")):
+            if path.stem == "HUONG-DAN":  # the scaffold's own explanation
+                continue
             label = f"{directory}/{path.name}"
             person: str | None = path.stem
             this_kind = kind

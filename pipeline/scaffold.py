@@ -49,6 +49,8 @@ def init_unit(folder: Path, kind: UnitType, year: int | None = None) -> list[Pat
         f"{load.COMMITTEE_BALLOTS}.csv": header_line(load.PERSON_BALLOT_COLUMNS),
         f"{load.COLLECTIVE_BALLOTS}.csv": header_line(load.COLLECTIVE_BALLOT_COLUMNS),
         "HUONG-DAN.txt": (INIT / "HUONG-DAN.txt").read_bytes(),
+        "danh-gia.yaml": (INIT / "danh-gia.yaml").read_bytes(),
+        "kiem-diem/HUONG-DAN.md": (INIT / "kiem-diem.md").read_bytes(),
     }
     if not base:
         files[f"{load.SUB_UNITS}.csv"] = header_line(load.SUB_UNIT_COLUMNS)
@@ -56,6 +58,7 @@ def init_unit(folder: Path, kind: UnitType, year: int | None = None) -> list[Pat
     (folder / load.ATTACHMENTS_DIR).mkdir(exist_ok=True)
     written = []
     for name_, data in files.items():
+        (folder / name_).parent.mkdir(parents=True, exist_ok=True)
         (folder / name_).write_bytes(data)
         written.append(folder / name_)
     return written
