@@ -144,7 +144,9 @@ def _has_sections(unit: Unit) -> bool:
 
 def doc_info(r: FormRequest, doc_type: str, subject: str, recipients: tuple[str, ...],
              variants: tuple[str, ...] = (), numbered: bool = True,
-             issuer: str | None = None, wide: bool = False) -> DocInfo:
+             issuer: str | None = None, wide: bool = False, cell: str | None = None
+             ) -> DocInfo:
+    """Header, title and signature of a document; `cell` makes it a chi bộ trực thuộc's."""
     unit = r.unit
     ref = unit.document(r.form)
     issued = ref.issued if ref else unit.review_date
@@ -167,8 +169,9 @@ def doc_info(r: FormRequest, doc_type: str, subject: str, recipients: tuple[str,
         date_words=words,
         doc_type=doc_type,
         subject=subject,
-        recipients=(*recipients, *unit.recipients, _keep(unit)),
-        signatory=unit.signatory,
+        recipients=((*recipients, *unit.recipients, _keep(unit)) if cell is None
+                    else (f"Ban Chấp hành {unit.name}", "Lưu Chi bộ")),
+        signatory=unit.signatory if cell is None else _cell_signatory(unit, cell),
         parent_line=parent_line,
         issuer_line=issuer_line,
         wide=wide,
@@ -447,6 +450,11 @@ def _person_sheet(r: FormRequest, member: Member, rating: Rating | None) -> dict
     }
 
 
+def _cell_signatory(unit: Unit, cell: str) -> Signatory:
+    authority = "T/M CHI ỦY" if unit.sub_unit(cell).has_committee else "T/M CHI BỘ"
+    return Signatory(authority, "BÍ THƯ", _cell_secretary(unit, cell))
+
+
 def _cell_secretary(unit: Unit, cell: str | None) -> str:
     for m in unit.members:
         if (cell is None and m.base_role and m.base_role.value == 1) or \
@@ -561,7 +569,8 @@ def _cell_member_list(r: FormRequest) -> dict[str, Any] | None:
                             note_for(rating) or ("Dự bị" if not member.official else "")))
     return {
         "doc": doc_info(r, "DANH SÁCH", f"tổng hợp phiếu xếp loại chất lượng đảng viên năm "
-                        f"{unit.year}", (), (sub.kind.value,), issuer=sub.name, wide=True),
+                        f"{unit.year}", (), (sub.kind.value,), issuer=sub.name, wide=True,
+                        cell=sub.code),
         "rows": rows, "report_to": f"Ban Chấp hành {unit.name}",
     }
 
@@ -575,7 +584,8 @@ def _cell_committee_list(r: FormRequest) -> dict[str, Any] | None:
         return None
     return {
         "doc": doc_info(r, "BẢN TỔNG HỢP", "phiếu xếp loại chất lượng chi ủy viên năm "
-                        f"{r.unit.year}", (), (sub.kind.value,), issuer=sub.name),
+                        f"{r.unit.year}", (), (sub.kind.value,), issuer=sub.name,
+                        cell=sub.code),
         "rows": rows, "report_to": f"Ban Chấp hành {r.unit.name}",
     }
 

@@ -119,7 +119,11 @@ def test_lower_level_forms_for_each_chi_bo(built_dang_bo: BuildResult) -> None:
     for code in ("NOI", "NGOAI", "CLS", "HC"):
         text = pdf_text(mau / f"ds-phieu-dang-vien-chi-bo-{code}.pdf")
         assert "Mẫu 7a" in text
-        assert "Mẫu 10a" in pdf_text(mau / f"ds-phieu-cap-uy-vien-chi-bo-{code}.pdf")
+        committee = pdf_text(mau / f"ds-phieu-cap-uy-vien-chi-bo-{code}.pdf")
+        assert "Mẫu 10a" in committee
+        secretary = next(m for m in built_dang_bo.unit.members
+                         if m.cell == code and m.cell_role and m.cell_role.value == 1)
+        assert "T/M CHI ỦY" in committee and secretary.name in committee  # the chi bộ signs
     summary = pdf_text(mau / "tong-hop-cham-diem-truc-thuoc.pdf")
     assert "Mẫu 5a" in summary and "Chi bộ Khối Ngoại" in summary
     assert "Mẫu 9a" in pdf_text(mau / "tong-hop-cap-uy-truc-thuoc.pdf")
