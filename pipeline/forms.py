@@ -343,6 +343,7 @@ def _sub_committee_members(r: FormRequest) -> dict[str, Any]:
         "executors": executors(unit),
         "groups": groups,
         "count": index,
+        "list_label": r.profile.label("ds-phieu-cap-uy-vien-truc-thuoc", unit.kind.value),
     }
 
 
@@ -397,18 +398,29 @@ def _collective_report(r: FormRequest) -> dict[str, Any] | None:
 
 
 def _grid(r: FormRequest, kind: str) -> dict[str, Any] | None:
-    unit = r.unit
-    grades = unit.grades_for(kind)
+    """Mẫu 3 / Mẫu 4 of the unit, or of one chi bộ trực thuộc when `r.subject` is set."""
+    unit, a = r.unit, r.a
+    grades = unit.grades_for(kind, r.subject)
     if grades is None and not r.handout:
         return None
     groups = catalogue().groups(kind)
-    rating = r.a.organisation if kind == "to_chuc" else r.a.committee
-    subject_name = unit.name if kind == "to_chuc" else committee_name(unit)
-    title = ("phiếu chấm điểm " + ("tổ chức cơ sở đảng" if kind == "to_chuc"
-                                   else "tập thể cấp ủy") + f" năm {unit.year}")
+    if r.subject is None:
+        rating = a.organisation if kind == "to_chuc" else a.committee
+        subject_name = unit.name if kind == "to_chuc" else committee_name(unit)
+        variants: tuple[str, ...] = ()
+        issuer, cell = None, None
+    else:
+        sub = unit.sub_unit(r.subject)
+        ratings = a.sub_units if kind == "to_chuc" else a.sub_committees
+        rating = next((x for x in ratings if x.subject == sub.code), None)
+        subject_name = sub.name if kind == "to_chuc" else f"Chi ủy {sub.name}"
+        variants, issuer, cell = (sub.kind.value,), sub.name, sub.code
+    title = ("phiếu chấm điểm " + ("tổ chức đảng" if kind == "to_chuc" else "tập thể cấp ủy")
+             + f" năm {unit.year}")
     shown = None if r.handout else grades
     return {
-        "doc": doc_info(r, "BẢN TỔNG HỢP", title, (unit.parent_body,), numbered=False),
+        "doc": doc_info(r, "BẢN TỔNG HỢP", title, (unit.parent_body,), variants,
+                        numbered=False, issuer=issuer, cell=cell),
         "subject_name": subject_name,
         "groups": groups,
         "grades": shown,

@@ -212,3 +212,47 @@ def test_grades_below_the_voted_level_are_a_violation(unit_copy: Copy) -> None:
     errors = assess(load_unit(folder), load_profile()).errors
     assert any(f.rule == "tieu-chi" and "HTTNV" in f.message and "HTNV" in f.message
                for f in errors)
+
+
+def test_sub_unit_grids_and_the_10d_list(built_dang_bo: BuildResult) -> None:
+    mau = built_dang_bo.out / "mau"
+    grid = pdf_text(mau / "cham-diem-to-chuc-NGOAI.pdf")
+    assert "Mẫu 3d" in grid and "CHI BỘ KHỐI NGOẠI" in grid and "Trung bình: 8 tiêu chí" in grid
+    assert "Mẫu 4" in pdf_text(mau / "cham-diem-cap-uy-NGOAI.pdf")
+    assert "(Mẫu 10d)" in pdf_text(mau / "muc-12-qd-xep-loai-cap-uy-vien-truc-thuoc.pdf")
+
+
+def test_award_to_a_sub_unit_rated_htxsnv(unit_copy: Copy, tmp_path: Path) -> None:
+    from tests.helpers import edit_csv, read_csv
+
+    folder = unit_copy(DANG_BO)
+    rows = read_csv(folder / "phieu-tap-the.csv")
+    row = next(i for i, r in enumerate(rows) if r[0] == "HC" and r[1] == "tổ chức")
+    for column, value in (("HTXSNV", "7"), ("HTTNV", "0"), ("HTNV", "0"), ("KHTNV", "0")):
+        edit_csv(folder / "phieu-tap-the.csv", row, column, value)
+    result = build(folder, tmp_path / "out")
+    text = pdf_text(result.out / "mau" / "qd-khen-thuong-to-chuc-truc-thuoc.pdf")
+    assert "Mẫu 8e" in text and "Chi bộ Hành chính – Tổng hợp" in text
+
+
+def test_renderer_reads_only_bundled_files() -> None:
+    from pipeline.paths import FONTS as fonts
+    from pipeline.render import BundledOnlyFetcher
+
+    fetcher = BundledOnlyFetcher(allowed_protocols=("file",))
+    for url in ("file:///etc/passwd", "http://127.0.0.1/x.png", "https://example.org/a.css",
+                f"{fonts.as_uri()}/../pyproject.toml"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert fetcher.fetch((fonts / "LiberationSerif-Regular.ttf").as_uri()) is not None
+
+
+def test_data_is_escaped_and_cannot_fetch(unit_copy: Copy, tmp_path: Path) -> None:
+    from tests.helpers import edit_csv
+
+    folder = unit_copy(CHI_BO)
+    hostile = '<img src="file:///etc/passwd"> <b>Nguyễn Văn A</b>'
+    edit_csv(folder / "dang-vien.csv", 5, "Chức vụ", hostile)
+    result = build(folder, tmp_path / "out")
+    text = "".join(pdf_text(result.out / "mau" / "muc-09-qd-xep-loai-dang-vien.pdf").split())
+    assert '<imgsrc="file:///etc/passwd"><b>NguyễnVănA</b>' in text  # text, not obeyed
