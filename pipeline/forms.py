@@ -178,6 +178,25 @@ def doc_info(r: FormRequest, doc_type: str, subject: str, recipients: tuple[str,
     )
 
 
+def decision(r: FormRequest, subject: str, executing_article: str,
+             variants: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+    """The context every decision shares: header, deciding body, who carries it out."""
+    unit = r.unit
+    return {
+        "doc": doc_info(r, "QUYẾT ĐỊNH", subject,
+                        (unit.parent_body + " (để báo cáo)", f"Như {executing_article}"),
+                        variants),
+        "deciding_body": deciding_body(unit),
+        "executors": executors(unit),
+        **extra,
+    }
+
+
+def member_row(index: int, member: Member, rating: Rating) -> Row:
+    return Row(index, member.code, member.name, member.post, rating,
+               note_for(rating) or ("Dự bị" if not member.official else ""))
+
+
 def note_for(rating: Rating) -> str:
     if rating.head_decided and rating.result:
         a, b = rating.result.candidates
@@ -275,18 +294,10 @@ def _member_decision(r: FormRequest) -> dict[str, Any]:
             if member.cell != cell:
                 continue
             index += 1
-            rows.append(Row(index, member.code, member.name, member.post, rating,
-                            note_for(rating) or ("Dự bị" if not member.official else "")))
+            rows.append(member_row(index, member, rating))
         groups.append(Group(names.get(cell or "", ""), tuple(rows)))
-    return {
-        "doc": doc_info(r, "QUYẾT ĐỊNH", subject,
-                        (unit.parent_body + " (để báo cáo)", "Như Điều 3")),
-        "deciding_body": deciding_body(unit),
-        "executors": executors(unit),
-        "groups": groups,
-        "summary": summary(a.members),
-        "list_label": r.profile.label("ds-phieu-dang-vien", unit.kind.value),
-    }
+    return decision(r, subject, "Điều 3", groups=groups, summary=summary(a.members),
+                    list_label=r.profile.label("ds-phieu-dang-vien", unit.kind.value))
 
 
 def _collectives(r: FormRequest, ratings: tuple[Rating, ...], what: str, subject: str
@@ -294,14 +305,7 @@ def _collectives(r: FormRequest, ratings: tuple[Rating, ...], what: str, subject
     unit = r.unit
     rows = [Row(i, x.subject, x.name, "", x, note_for(x)) for i, x in enumerate(ratings, start=1)]
     variants = ("co_dang_bo_bo_phan",) if _has_sections(unit) else ()
-    return {
-        "doc": doc_info(r, "QUYẾT ĐỊNH", subject,
-                        (unit.parent_body + " (để báo cáo)", "Như Điều 2"), variants),
-        "deciding_body": deciding_body(unit),
-        "executors": executors(unit),
-        "rows": rows,
-        "what": what,
-    }
+    return decision(r, subject, "Điều 2", variants, rows=rows, what=what)
 
 
 def _sub_units(r: FormRequest) -> dict[str, Any]:
@@ -336,15 +340,9 @@ def _sub_committee_members(r: FormRequest) -> dict[str, Any]:
         rows = _cell_committee_rows(r, sub.code, index + 1)
         index += len(rows)
         groups.append(Group(sub.name, tuple(rows)))
-    return {
-        "doc": doc_info(r, "QUYẾT ĐỊNH", subject,
-                        (unit.parent_body + " (để báo cáo)", "Như Điều 2")),
-        "deciding_body": deciding_body(unit),
-        "executors": executors(unit),
-        "groups": groups,
-        "count": index,
-        "list_label": r.profile.label("ds-phieu-cap-uy-vien-truc-thuoc", unit.kind.value),
-    }
+    return decision(r, subject, "Điều 2", groups=groups, count=index,
+                    list_label=r.profile.label("ds-phieu-cap-uy-vien-truc-thuoc",
+                                               unit.kind.value))
 
 
 def _award(r: FormRequest) -> dict[str, Any]:
@@ -357,17 +355,10 @@ def _award(r: FormRequest) -> dict[str, Any]:
             rows.append(Row(len(rows) + 1, member.code, member.name, member.post, rating,
                             cell=names.get(member.cell or "", "")))
     ref = unit.document("qd-xep-loai-dang-vien")
-    decision = (f"{ref.number} ngày {short_date(ref.issued)} của {deciding_body(unit)}"
-                if ref else f"…/{unit.code} của {deciding_body(unit)}")
-    return {
-        "doc": doc_info(r, "QUYẾT ĐỊNH", subject,
-                        (unit.parent_body + " (để báo cáo)", "Như Điều 2")),
-        "deciding_body": deciding_body(unit),
-        "executors": executors(unit),
-        "rows": rows,
-        "with_cells": not _is_base(unit),
-        "rating_decision": decision,
-    }
+    earlier = (f"{ref.number} ngày {short_date(ref.issued)} của {deciding_body(unit)}"
+               if ref else f"…/{unit.code} của {deciding_body(unit)}")
+    return decision(r, subject, "Điều 2", rows=rows, with_cells=not _is_base(unit),
+                    rating_decision=earlier)
 
 
 def _leaders(r: FormRequest) -> dict[str, Any]:
@@ -577,8 +568,7 @@ def _cell_member_list(r: FormRequest) -> dict[str, Any] | None:
     rows: list[Row] = []
     for member, rating in zip(unit.members, a.members, strict=True):
         if member.cell == sub.code:
-            rows.append(Row(len(rows) + 1, member.code, member.name, member.post, rating,
-                            note_for(rating) or ("Dự bị" if not member.official else "")))
+            rows.append(member_row(len(rows) + 1, member, rating))
     return {
         "doc": doc_info(r, "DANH SÁCH", f"tổng hợp phiếu xếp loại chất lượng đảng viên năm "
                         f"{unit.year}", (), (sub.kind.value,), issuer=sub.name, wide=True,
@@ -638,12 +628,8 @@ def _sub_unit_award(r: FormRequest) -> dict[str, Any] | None:
     rows = [x for x in r.a.sub_units if x.level is Level.HTXSNV]
     if not rows:
         return None
-    return {
-        "doc": doc_info(r, "QUYẾT ĐỊNH", "về việc khen thưởng tổ chức đảng trực thuộc hoàn "
-                        f"thành xuất sắc nhiệm vụ năm {r.unit.year}",
-                        (r.unit.parent_body + " (để báo cáo)", "Như Điều 2")),
-        "deciding_body": deciding_body(r.unit), "executors": executors(r.unit), "rows": rows,
-    }
+    return decision(r, "về việc khen thưởng tổ chức đảng trực thuộc hoàn thành xuất sắc "
+                    f"nhiệm vụ năm {r.unit.year}", "Điều 2", rows=rows)
 
 
 BUILDERS: dict[str, Builder] = {
