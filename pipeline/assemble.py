@@ -273,6 +273,8 @@ def build_manifest(unit: Unit, profile: Profile, a: Assessment,
         if part.form:
             entry["form"] = part.form
         entry["status"] = part.status.value
+        if part.status is Status.PRESENT:
+            entry["source"] = "attachment" if part.attachments else "generated"
         if part.reason:
             entry["reason"] = part.reason
         if p.first_page:

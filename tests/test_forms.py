@@ -107,11 +107,14 @@ def test_generated_items_replace_missing_scans(built_chi_bo: BuildResult) -> Non
 
     manifest = json.loads((built_chi_bo.out / "ho-so.json").read_text(encoding="utf-8"))
     forms = {(i["section"], i["item"]): i.get("form") for i in manifest["items"]
-             if i["status"] == "present"}
+             if i["status"] == "present" and i["source"] == "generated"}
     assert forms[("organisation", "3")] == "cham-diem-to-chuc"
     assert forms[("organisation", "4")] == "bao-cao-kiem-diem-tap-the"
     assert forms[("organisation", "5")] == "cham-diem-cap-uy"
     assert forms[("personal", "3")] == "tong-hop-y-kien"
+    scans = {i["item"] for i in manifest["items"]
+             if i["section"] == "personal" and i.get("source") == "attachment"}
+    assert scans == {"1", "2", "4"}  # signed or third-party papers stay scans
 
 
 def test_lower_level_forms_for_each_chi_bo(built_dang_bo: BuildResult) -> None:
