@@ -6,6 +6,7 @@ It reads like the table of contents of the pipeline; each step is one stage modu
 from __future__ import annotations
 
 import io
+import json
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -205,8 +206,6 @@ def report_lines(unit: Unit, dossier: BoundDossier, a: Assessment) -> list[str]:
 
 def output_files(dossier: BoundDossier, forms: list[RenderedForm], report: list[str],
                  renderer: Renderer) -> dict[str, bytes]:
-    import json
-
     files = {
         "ho-so.pdf": dossier.pdf,
         "ho-so.json": (json.dumps(dossier.manifest, ensure_ascii=False, indent=2) + "\n")
