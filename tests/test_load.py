@@ -171,3 +171,20 @@ def test_unknown_column_is_reported(unit_copy: Copy) -> None:
     lines = problems_of(folder)
     assert any("cột «Đối tựơng sai»" in line for line in lines)
     assert any("thiếu cột «Đối tượng»" in line for line in lines)
+
+
+def test_attachments_listed_in_the_unit_file(unit_copy: Copy) -> None:
+    folder = unit_copy()
+    scans = folder / "ban-quet"
+    scans.mkdir()
+    (folder / "dinh-kem" / "08-qd-xep-loai-cong-doan.jpg").rename(scans / "cong-doan.jpg")
+    (folder / "dinh-kem" / "DV02" / "4-ke-khai-tai-san.pdf").rename(scans / "tai-san.pdf")
+    with (folder / "don-vi.yaml").open("a", encoding="utf-8") as f:
+        f.write("dinh_kem:\n  - {muc: 8, tep: ban-quet/cong-doan.jpg}\n"
+                "  - {muc: 4, ca_nhan: DV02, tep: ban-quet/tai-san.pdf}\n")
+    unit = load_unit(folder)
+    assert [a.path.name for a in unit.attachments_for("8")] == ["cong-doan.jpg"]
+    assert [a.pages for a in unit.attachments_for("4", "DV02")] == [2]
+    with (folder / "don-vi.yaml").open("a", encoding="utf-8") as f:
+        f.write("  - {muc: 2, tep: ../../etc/passwd}\n")
+    assert any("không có tệp «../../etc/passwd»" in line for line in problems_of(folder))
