@@ -259,3 +259,18 @@ def test_data_is_escaped_and_cannot_fetch(unit_copy: Copy, tmp_path: Path) -> No
     result = build(folder, tmp_path / "out")
     text = "".join(pdf_text(result.out / "mau" / "muc-09-qd-xep-loai-dang-vien.pdf").split())
     assert '<imgsrc="file:///etc/passwd"><b>NguyễnVănA</b>' in text  # text, not obeyed
+
+
+def test_labels_when_a_sub_unit_is_a_dang_bo_bo_phan(unit_copy: Copy, tmp_path: Path) -> None:
+    from tests.helpers import edit_csv
+
+    folder = unit_copy(DANG_BO)
+    edit_csv(folder / "to-chuc-truc-thuoc.csv", 1, "Loại", "đảng bộ bộ phận")  # NOI
+    result = build(folder, tmp_path / "out")
+    mau = result.out / "mau"
+    assert "Mẫu 7b" in pdf_text(mau / "ds-phieu-dang-vien-chi-bo-NOI.pdf")
+    assert "Mẫu 7a" in pdf_text(mau / "ds-phieu-dang-vien-chi-bo-HC.pdf")
+    assert "Mẫu 10b" in pdf_text(mau / "ds-phieu-cap-uy-vien-chi-bo-NOI.pdf")
+    assert "Mẫu 3c" in pdf_text(mau / "cham-diem-to-chuc-NOI.pdf")
+    assert "Mẫu 8c" in pdf_text(mau / "muc-10-qd-xep-loai-to-chuc-truc-thuoc.pdf")
+    assert "Mẫu 9b" in pdf_text(mau / "tong-hop-cap-uy-truc-thuoc.pdf")
