@@ -178,8 +178,9 @@ def _child(path: Path, connection: Any) -> None:
                                   f"({type(error).__name__})"))
 
 
-def open_pdf(path: Path) -> PdfReader:
-    """Open an untrusted PDF within the limits, or raise UnreadableDossierError."""
+def open_pdf(path: Path) -> tuple[PdfReader, bytes]:
+    """Open an untrusted PDF within the limits (reader and bytes), or raise
+    UnreadableDossierError."""
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise UnreadableDossierError(f"{path.name}: tệp quá lớn ({size // 2**20} MB > "
@@ -204,17 +205,17 @@ def open_pdf(path: Path) -> PdfReader:
         raise UnreadableDossierError(f"{path.name}: PDF không có trang nào")
     if count > MAX_PAGES:
         raise UnreadableDossierError(f"{path.name}: quá nhiều trang ({count} > {MAX_PAGES})")
-    return reader
+    return reader, data
 
 
 # --- the PDF --------------------------------------------------------------------------------
 
 
 def check_pdf(path: Path) -> CheckReport:
-    reader = open_pdf(path)
+    reader, data = open_pdf(path)
     manifest, manifest_problem = read_manifest(reader)
     labels = _labels(reader)
-    stamps = stamped_numbers(path.read_bytes())
+    stamps = stamped_numbers(data)
     outline = read_outline(reader)
     problems = _numbering_problems(labels, stamps)
     if manifest is None:

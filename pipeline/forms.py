@@ -16,9 +16,9 @@ from typing import Any
 
 from pipeline.content import allowed_level, catalogue, grade_counts
 from pipeline.levels import LEVELS, Level
-from pipeline.model import Activity, Member, Signatory, SubUnitType, Unit, UnitType
+from pipeline.model import Activity, Member, Role, Signatory, SubUnitType, Unit, UnitType
 from pipeline.profiles import Profile
-from pipeline.rules import Assessment, Rating, RatingStatus, months_between
+from pipeline.rules import Assessment, Rating, RatingStatus, classifiable
 from pipeline.vntext import date_words, header_date, number, short_date
 
 # Document-type codes of the number line (typography.md "Dates and numbers").
@@ -234,13 +234,8 @@ def _cell_names(unit: Unit) -> dict[str, str]:
     return {s.code: s.name for s in unit.sub_units}
 
 
-def _to_classify(unit: Unit, member: Member, months: int) -> bool:
-    return (member.activity is Activity.ACTIVE
-            and months_between(member.admitted, unit.review_date) >= months)
-
-
-def _voters(members: tuple[Member, ...]) -> tuple[Member, ...]:
-    return tuple(m for m in members if m.official and m.activity is Activity.ACTIVE)
+def _voters(members: tuple[Member, ...] | list[Member]) -> tuple[Member, ...]:
+    return tuple(m for m in members if m.votes)
 
 
 # --- the forms of the checklist ------------------------------------------------------------
@@ -460,8 +455,8 @@ def _cell_signatory(unit: Unit, cell: str) -> Signatory:
 
 def _cell_secretary(unit: Unit, cell: str | None) -> str:
     for m in unit.members:
-        if (cell is None and m.base_role and m.base_role.value == 1) or \
-                (cell is not None and m.cell == cell and m.cell_role and m.cell_role.value == 1):
+        if (cell is None and m.base_role is Role.SECRETARY) or \
+                (cell is not None and m.cell == cell and m.cell_role is Role.SECRETARY):
             return m.name
     return ""
 
@@ -513,7 +508,8 @@ def _member_ballot(r: FormRequest) -> dict[str, Any] | None:
     if cell is None and not _is_base(unit):
         return None
     months = r.profile.rules.min_months_to_classify
-    rows = [{"name": m.name, "post": m.post} for m in body if _to_classify(unit, m, months)]
+    rows = [{"name": m.name, "post": m.post} for m in body
+            if classifiable(m, unit.review_date, months)]
     name = _cell_names(unit).get(cell or "", unit.name)
     voters = len(_voters(body))
     return {
@@ -529,11 +525,11 @@ def _committee_ballot(r: FormRequest) -> dict[str, Any] | None:
     cell = r.subject
     if cell is None:
         body = [m for m in unit.members if m.base_role]
-        voters = len(_voters(tuple(body))) or len(_voters(unit.members))
+        voters = len(_voters(body)) or len(_voters(unit.members))
         issuer = unit.name
     else:
         body = [m for m in unit.members_of(cell) if m.cell_role]
-        voters = len(_voters(tuple(body)))
+        voters = len(_voters(body))
         issuer = _cell_names(unit).get(cell, cell)
     if not body:
         return None

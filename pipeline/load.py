@@ -629,8 +629,7 @@ def _subject(text: str) -> Subject:
 
 
 def _voters(members: tuple[Member, ...]) -> tuple[Member, ...]:
-    """Full members who vote on classification (not probationary, exempt or suspended)."""
-    return tuple(m for m in members if m.official and m.activity is Activity.ACTIVE)
+    return tuple(m for m in members if m.votes)
 
 
 def _check_ballot_totals(kind: UnitType, members: tuple[Member, ...],

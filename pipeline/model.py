@@ -82,6 +82,11 @@ class Member:
     source: Source
     appointed: date | None = None  # when they took their committee post, if this year
 
+    @property
+    def votes(self) -> bool:
+        """A full, active member: one who votes on classification (domain.md §4.1)."""
+        return self.official and self.activity is Activity.ACTIVE
+
 
 @dataclass(frozen=True)
 class SubUnit:

@@ -44,15 +44,15 @@ class OutlineNode:
 
 def preview(pdf: Path, out: Path, changed_since: Path | None = None,
             dpi: int = DPI) -> PreviewResult:
-    reader = open_pdf(pdf)
+    reader, data = open_pdf(pdf)
     manifest, _ = read_manifest(reader)
     masked = sensitive_pages(manifest)
-    images = render_pages(pdf.read_bytes(), dpi)
+    images = render_pages(data, dpi)
     labels = _labels(reader, len(images))
     changed: set[int] | None = None
     if changed_since is not None:
-        open_pdf(changed_since)  # the same limits apply to the earlier build
-        old = render_pages(changed_since.read_bytes(), dpi)
+        _, old_data = open_pdf(changed_since)  # the same limits apply to the earlier build
+        old = render_pages(old_data, dpi)
         changed = changed_pages(old, images, dpi)
     files: dict[str, bytes] = {}
     shown = []

@@ -168,6 +168,12 @@ def months_between(start: date, end: date) -> int:
     return months - (1 if end.day < start.day else 0)
 
 
+def classifiable(member: Member, review_date: date, months: int) -> bool:
+    """Reviewed and classified this year: active, and a member for `months` or more."""
+    return (member.activity is Activity.ACTIVE
+            and months_between(member.admitted, review_date) >= months)
+
+
 def _member_rating(unit: Unit, member: Member, params: RuleParams, out: _Findings) -> Rating:
     ballot = _person_ballot(unit, member.code, member.cell, committee=False)
     if member.activity is not Activity.ACTIVE:

@@ -21,8 +21,7 @@ _VIETNAMESE_LATIN1 = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓ
 _LEGACY_SUSPECTS = {chr(c) for c in range(0xA1, 0x100)} - _VIETNAMESE_LATIN1 - {
     "°", "±", "×", "÷", "²", "³", "½", "¼", "¾", "«", "»", "·", "§", "©", "®",
 }
-# '§' and '«»' are common in plain text; TCVN3 is still caught by its many other symbols.
-_TCVN3_STRONG = set("¸µ¶·¹¨¾»¼½ÆÇËÈÉÊÑÒÓÔÕÖ×ØÜÝÞßãäåæçèéêëìíîïóôõöøùúûüýþ")
+# ('§', '«»' … are common in plain text; TCVN3 is still caught by its other symbols.)
 
 
 def nfc(text: str) -> str:
@@ -39,23 +38,20 @@ def fold(text: str) -> str:
 
 
 def text_problem(text: str) -> str | None:
-    """Why a text cannot be accepted as clean Vietnamese, or None if it can."""
+    """Why a text cannot be accepted as clean Vietnamese, or None if it can.
+
+    Legacy text shows two or more stray Latin-1 symbols, or one glued to a letter
+    ("§¶ng", "Ñaûng"); a lone "§ 5" in clean text is not flagged.
+    """
     if LOOKALIKE_D in text:
         return "có chữ «Ð» (U+00D0) giống chữ Đ; hãy gõ lại bằng chữ «Đ» tiếng Việt (U+0110)"
-    suspects = [c for c in text if c in _LEGACY_SUSPECTS]
-    strong = [c for c in suspects if c in _TCVN3_STRONG or c in "¸µ¶¨"]
-    if len(suspects) >= 2 or (suspects and strong and len(text) < 40 and _looks_legacy(text)):
-        return (
-            f"chữ bị lỗi mã (có ký tự «{''.join(dict.fromkeys(suspects))[:6]}»), có lẽ là văn "
-            "bản TCVN3/VNI cũ; hãy chuyển sang Unicode (ví dụ bằng Unikey) rồi nhập lại"
-        )
+    suspects = [i for i, c in enumerate(text) if c in _LEGACY_SUSPECTS]
+    glued = any(i + 1 < len(text) and text[i + 1].isalpha() for i in suspects)
+    if len(suspects) >= 2 or glued:
+        shown = "".join(dict.fromkeys(text[i] for i in suspects))[:6]
+        return (f"chữ bị lỗi mã (có ký tự «{shown}»), có lẽ là văn bản TCVN3/VNI cũ; hãy "
+                "chuyển sang Unicode (ví dụ bằng Unikey) rồi nhập lại")
     return None
-
-
-def _looks_legacy(text: str) -> bool:
-    # A single stray symbol next to letters (e.g. "§ång") is legacy text; a lone "§ 5" is not.
-    return any(c in _LEGACY_SUSPECTS and (i + 1 < len(text) and text[i + 1].isalpha())
-               for i, c in enumerate(text))
 
 
 # --- output notation -------------------------------------------------------------------

@@ -7,39 +7,20 @@ import io
 import re
 from pathlib import Path
 
-import pypdfium2 as pdfium
 from pypdf import PdfReader
+
+from pipeline.check import read_outline
+from pipeline.check import stamped_numbers as read_stamps
 
 
 def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
     """(depth, title, 1-based page) for every outline entry, in order."""
-    rows: list[tuple[int, str, int]] = []
-
-    def walk(entries: list, depth: int) -> None:
-        for entry in entries:
-            if isinstance(entry, list):
-                walk(entry, depth + 1)
-            else:
-                rows.append((depth, entry.title, reader.get_destination_page_number(entry) + 1))
-
-    walk(reader.outline, 0)
-    return rows
+    return [(e.depth, e.title, e.page) for e in read_outline(reader)]
 
 
 def stamped_numbers(pdf: Path) -> list[str]:
     """The text in the top-centre band of every page (where the number is stamped)."""
-    document = pdfium.PdfDocument(str(pdf))
-    try:
-        out = []
-        for page in document:
-            width, height = page.get_size()
-            text = page.get_textpage().get_text_bounded(
-                left=width / 2 - 45, bottom=height - 17 / 25.4 * 72,
-                right=width / 2 + 45, top=height)
-            out.append(text.strip())
-        return out
-    finally:
-        document.close()
+    return read_stamps(pdf.read_bytes())
 
 
 def toc_pages(reader: PdfReader, toc_range: range) -> dict[str, str]:
