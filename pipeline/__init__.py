@@ -7,7 +7,7 @@ record into the next:
     tally     ballot counts           -> TallyResult
     rules     Unit + tallies          -> Assessment (ratings and findings)
     forms     Unit + Assessment       -> FormDoc contexts (one per generated form)
-    render    FormDoc                 -> PDF bytes; docx_writer: the same HTML -> DOCX
+    render    FormDoc                 -> PDF bytes (HTML template) and DOCX bytes (docxtpl)
     assemble  rendered items          -> bound, numbered, bookmarked PDF and manifest
     check     bound PDF / unit folder -> completeness report
     preview   bound PDF               -> PNG pages and an HTML gallery

@@ -1,9 +1,11 @@
-"""Turn a rendered form (our restricted HTML) into an editable, deterministic DOCX.
+"""Turn a layout in our restricted HTML into a styled, deterministic Word document.
 
-The PDF and the Word file are made from the same HTML string, so their text cannot
-disagree. The vocabulary is the one `templates/mau/_base.html` documents: the header
-block, the title lines, paragraphs, bordered tables, the closing block and landscape
-sections. Fonts and sizes come from pipeline/typography.py, like the PDF stylesheet.
+tools/make_docx_templates.py uses it to write the docxtpl templates of
+templates/mau/docx/: each layout is HTML with docxtpl tags as text, and this module gives
+it the party-document format (header block, title lines, paragraphs, bordered tables with
+repeated heading rows, the closing block, landscape sections). Fonts and sizes come from
+pipeline/typography.py, like the PDF stylesheet. `normalize_zip` makes every DOCX we
+write byte-identical for equal input.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from html.parser import HTMLParser
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from docx.table import _Cell
+from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
 from pipeline.typography import TYPOGRAPHY as T
@@ -104,9 +106,10 @@ def html_to_docx(html: str, title: str) -> bytes:
     props.created = props.modified = datetime(2000, 1, 1)
     props.revision = 1
     body = find(parse(html), "body") or parse(html)
-    if "wide-doc" in body.classes:
+    landscape = "wide-doc" in body.classes
+    if landscape:
         _page_setup(document.sections[0], landscape=True)
-    _Writer(document).block(body)
+    _Writer(document, landscape).block(body)
     buffer = io.BytesIO()
     document.save(buffer)
     return normalize_zip(buffer.getvalue())
@@ -135,8 +138,15 @@ def _page_setup(section: object, landscape: bool) -> None:
 
 
 class _Writer:
-    def __init__(self, document: object) -> None:
+    def __init__(self, document: object, landscape: bool = False) -> None:
         self.doc = document
+        self.landscape = landscape
+
+    @property
+    def text_width_mm(self) -> float:
+        if self.landscape:
+            return T.page_height_mm - 2 * T.margin_top_mm
+        return T.page_width_mm - T.margin_left_mm - T.margin_right_mm
 
     def block(self, node: Node) -> None:
         for child in node.children:
@@ -153,6 +163,7 @@ class _Writer:
 
             section = self.doc.add_section(WD_SECTION.NEW_PAGE)  # type: ignore[attr-defined]
             _page_setup(section, landscape=True)
+            self.landscape = True
             self.block(node)
         elif node.tag == "table" and "header" in classes:
             self.two_columns(node, header=True)
@@ -162,6 +173,8 @@ class _Writer:
             self.grid(node)
         elif node.tag == "h1":
             self.paragraph(node, align="center", bold=True, size=T.doc_type_pt)
+        elif node.tag == "p" and "dots" in node.classes:
+            self.dotted_line()
         elif node.tag == "p":
             self.paragraph(node)
         elif node.tag == "div" and "form-label" in classes:
@@ -171,6 +184,13 @@ class _Writer:
             self.block(node)
         elif node.tag in {"div", "thead", "tbody"}:
             self.block(node)
+
+    def dotted_line(self) -> None:
+        """A line to write on by hand: Word draws the dots up to the right margin."""
+        p = self.doc.add_paragraph()  # type: ignore[attr-defined]
+        p.paragraph_format.tab_stops.add_tab_stop(Mm(self.text_width_mm),
+                                                  WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+        p.add_run("\t")
 
     def paragraph(self, node: Node, align: str | None = None, bold: bool = False,
                   italic: bool = False, size: float | None = None,
@@ -265,9 +285,13 @@ class _Writer:
         width = max(sum(int(c.attrs.get("colspan", "1")) for c in cells) for cells in rows)
         table = self.doc.add_table(rows=0, cols=width)  # type: ignore[attr-defined]
         table.style = "Table Grid"
+        table.autofit = False
         pending: dict[int, int] = {}  # column -> rows still covered by a rowspan above
         for cells in rows:
             row = table.add_row()
+            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row stays whole
+            if cells and all(c.tag == "th" for c in cells):
+                _repeat_on_each_page(row)
             column = 0
             for cell_node in cells:
                 while pending.get(column, 0) > 0:
@@ -296,6 +320,23 @@ class _Writer:
                     pending[column] -= 1
                     _mark_vmerge(row.cells[column], restart=False)
                 column += 1
+        self.column_widths(table, node.attrs.get("data-widths", ""), width)
+
+    def column_widths(self, table: Table, spec: str, columns: int) -> None:
+        """Widths in percent of the text width ("7,53,10,10,10,10"); equal when not given."""
+        shares = [float(x) for x in spec.split(",")] if spec else []
+        if len(shares) != columns:
+            shares = [1.0] * columns
+        total = sum(shares)
+        widths = [Mm(self.text_width_mm * share / total) for share in shares]
+        for column, value in zip(table.columns, widths, strict=True):
+            column.width = value
+        for tr in table._tbl.tr_lst:
+            index = 0
+            for tc in tr.tc_lst:
+                span = tc.grid_span
+                tc.width = sum(widths[index:index + span], Mm(0))
+                index += span
 
 
 def _trim(p: Paragraph) -> None:
@@ -320,6 +361,11 @@ def _rows(table: Node) -> list[list[Node]]:
 
     walk(table)
     return rows
+
+
+def _repeat_on_each_page(row: _Row) -> None:
+    """A heading row Word repeats at the top of every page, as the PDF does with thead."""
+    row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
 
 
 def _mark_vmerge(cell: _Cell, restart: bool) -> None:

@@ -16,7 +16,6 @@ from pypdf import PdfReader, PdfWriter
 
 from pipeline import assemble
 from pipeline.assemble import BoundDossier, Status
-from pipeline.docx_writer import html_to_docx
 from pipeline.forms import FormDoc, FormRequest, build_form
 from pipeline.load import load_unit
 from pipeline.model import Unit
@@ -172,7 +171,7 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int) -> list[Re
             pdfs = list(pool.map(_render_pdf, htmls))
     else:
         pdfs = [renderer.pdf(h) for h in htmls]
-    return [RenderedForm(f, h, p, html_to_docx(h, f.title))
+    return [RenderedForm(f, h, p, renderer.docx(f.form, f.context))
             for f, h, p in zip(forms, htmls, pdfs, strict=True)]
 
 

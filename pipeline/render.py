@@ -1,18 +1,24 @@
-"""Turn HTML templates and their context into PDF bytes (WeasyPrint) and DOCX bytes.
+"""Turn a form's context into PDF bytes (HTML template → WeasyPrint) and DOCX bytes
+(Word template → docxtpl).
 
-One `Renderer` holds the Jinja environment (autoescape on), one parsed stylesheet and one
-font configuration, reused for every document: WeasyPrint is the slow part of a build.
+Every form has both templates, templates/mau/<form>.html and templates/mau/docx/<form>.docx,
+filled from the one context its builder in pipeline/forms.py made. One `Renderer` holds
+the Jinja environments (autoescape on in both), one parsed stylesheet and one font
+configuration, reused for every document: WeasyPrint is the slow part of a build.
 WeasyPrint may only read the bundled templates and fonts: data never makes it fetch a
 local file or a network address.
 """
 
 from __future__ import annotations
 
+import io
 import struct
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from docxtpl import DocxTemplate
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from weasyprint import CSS, HTML
 from weasyprint.pdf import fonts as weasy_fonts
@@ -20,6 +26,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from pipeline.content import GRADES
+from pipeline.docx_writer import normalize_zip
 from pipeline.levels import LEVELS
 from pipeline.paths import FONTS, ROOT, TEMPLATES
 from pipeline.typography import TYPOGRAPHY
@@ -95,20 +102,32 @@ def pct(value: float) -> str:
     return number(value, 2) + "%"
 
 
+DOCX_TEMPLATES = TEMPLATES / "docx"
+
+
+def _share_vocabulary(env: Environment) -> Environment:
+    """The filters and names both kinds of template may use."""
+    env.filters["vn_upper"] = upper
+    env.globals.update(levels=LEVELS, pct=pct, grade_names=GRADES, dots=DOTS,
+                       dots_short=DOTS_SHORT)
+    return env
+
+
 class Renderer:
-    """Jinja templates → HTML → PDF with a shared stylesheet and font configuration."""
+    """A form's context → HTML → PDF, and → DOCX, with shared styles and fonts."""
 
     def __init__(self) -> None:
-        self.env = Environment(
+        self.env = _share_vocabulary(Environment(
             loader=FileSystemLoader(str(TEMPLATES)),
             autoescape=select_autoescape(["html", "j2"], default_for_string=True),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
-        )
-        self.env.filters["vn_upper"] = upper
-        self.env.globals.update(levels=LEVELS, pct=pct, grade_names=GRADES, dots=DOTS,
-                                dots_short=DOTS_SHORT)
+        ))
+        # docxtpl compiles each template's XML with from_string; autoescape keeps a
+        # name with "<" or "&" text, never markup.
+        self.docx_env = _share_vocabulary(Environment(autoescape=True,
+                                                      undefined=StrictUndefined))
         self.fetcher = BundledOnlyFetcher(allowed_protocols=("file",), fail_on_errors=False)
         self.font_config = FontConfiguration()
         css = self.env.get_template("style.css.j2").render(t=TYPOGRAPHY)
@@ -117,6 +136,14 @@ class Renderer:
 
     def html(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
+
+    def docx(self, form: str, context: Mapping[str, Any]) -> bytes:
+        """The Word document of a form: its docxtpl template filled with the context."""
+        template = DocxTemplate(DOCX_TEMPLATES / f"{form}.docx")
+        template.render(dict(context), jinja_env=self.docx_env, autoescape=True)
+        buffer = io.BytesIO()
+        template.save(buffer)
+        return normalize_zip(buffer.getvalue())
 
     def pdf(self, html: str) -> bytes:
         document = HTML(string=html, base_url=f"{TEMPLATES.as_uri()}/",
