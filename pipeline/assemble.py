@@ -289,23 +289,35 @@ def build_manifest(unit: Unit, profile: Profile, a: Assessment,
         "items": items,
         "findings": [{"rule": f.rule, "severity": f.severity.value, "subject": f.subject,
                       "message": f.message, "source": f.source} for f in a.findings],
-        "ratings": ratings_summary(a),
+        "ratings": ratings_summary(unit, a),
     }
 
 
-def ratings_summary(a: Assessment) -> dict[str, object]:
-    """The counts `check` needs to recompute the group rules without the unit folder."""
+def ratings_summary(unit: Unit, a: Assessment) -> dict[str, object]:
+    """The counts `check` needs to recompute the group rules without the unit folder.
+
+    `sub_units` and `sub_committees` are the organisations directly under the base;
+    the chi bộ of a đảng bộ bộ phận form their own groups, `sub_units:<code>` …
+    """
 
     def group(name: str, ratings: Sequence[Rating]) -> dict[str, object]:
         levels = {lv.name: sum(1 for r in ratings if r.level is lv) for lv in LEVELS}
         unrated = sum(1 for r in ratings if r.level is None)
         return {"group": name, "levels": levels, "not_rated": unrated}
 
+    def under(parent: str | None, ratings: Sequence[Rating]) -> list[Rating]:
+        codes = {s.code for s in unit.children_of(parent)}
+        return [r for r in ratings if r.subject in codes]
+
     groups = [group("members", a.members), group("committee_members", a.committee_members)]
     if a.sub_units:
-        groups += [group("sub_units", a.sub_units),
-                   group("sub_committees", a.sub_committees),
+        groups += [group("sub_units", under(None, a.sub_units)),
+                   group("sub_committees", under(None, a.sub_committees)),
                    group("sub_committee_members", [r for _, r in a.cell_committee_members])]
+        for section in unit.sections_with_cells:
+            groups += [group(f"sub_units:{section.code}", under(section.code, a.sub_units)),
+                       group(f"sub_committees:{section.code}",
+                             under(section.code, a.sub_committees))]
     return {
         "organisation": a.organisation.level.name if a.organisation.level else None,
         "committee": a.committee.level.name if a.committee and a.committee.level else None,

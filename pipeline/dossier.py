@@ -17,7 +17,7 @@ from pypdf import PdfReader, PdfWriter
 from pipeline import assemble
 from pipeline.assemble import BoundDossier, Status
 from pipeline.forms import FormDoc, FormRequest, build_form
-from pipeline.load import load_unit
+from pipeline.load import check_labels, load_unit
 from pipeline.model import Unit
 from pipeline.output import write_atomically
 from pipeline.profiles import ChecklistItem, Profile, load_profile
@@ -52,6 +52,7 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str = "qd124",
     """Build the dossier; `jobs` 0 picks the number of rendering processes itself."""
     profile = load_profile(profile_name)
     unit = load_unit(unit_dir)
+    check_labels(unit, profile.form_ids)
     assessment = assess(unit, profile)
     renderer = Renderer()
     forms = render_forms(plan_forms(unit, profile, assessment), renderer, jobs)
@@ -107,14 +108,17 @@ def _applies(item: ChecklistItem, unit: Unit, a: Assessment) -> bool:
 
 
 def _subjects(unit: Unit, per: str | None) -> list[str | None]:
-    """One form, or one per chi bộ trực thuộc / voting body / committee."""
-    cells: list[str | None] = [s.code for s in unit.sub_units]
+    """One form, or one per organisation trực thuộc / voting body / committee / đảng bộ
+    bộ phận with chi bộ of its own."""
     if per == "sub_unit":
-        return cells
+        return [s.code for s in unit.sub_units]
+    if per == "section":
+        return [s.code for s in unit.sections_with_cells]
+    voting: list[str | None] = [s.code for s in unit.sub_units if unit.members_of(s.code)]
     if per == "cell":
-        return cells or [None]
+        return voting or [None]
     if per == "committee":
-        return [None, *cells]
+        return [None, *voting]
     return [None]
 
 
@@ -143,6 +147,7 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str = "qd124"
     """Write the handouts: Mẫu 2 per member, ballots, 3-213 requests, blank grids."""
     profile = load_profile(profile_name)
     unit = load_unit(unit_dir, ballots_required=False)
+    check_labels(unit, profile.form_ids)
     assessment = assess(unit, profile)
     renderer = Renderer()
     forms = render_forms(plan_handouts(unit, profile, assessment), renderer, jobs)

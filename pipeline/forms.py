@@ -163,14 +163,16 @@ def doc_info(r: FormRequest, doc_type: str, subject: str, recipients: tuple[str,
         number_text, parent_line, issuer_line = "", unit.name, issuer
     return DocInfo(
         title=f"{doc_type.capitalize()} {subject}".strip(),
-        label=r.profile.label(r.form, *variants, unit.kind.value),
+        label=(unit.label_for(r.form) if r.subject is None else None)
+        or r.profile.label(r.form, *variants, unit.kind.value),
         number=number_text,
         header_date=when,
         date_words=words,
         doc_type=doc_type,
         subject=subject,
         recipients=((*recipients, *unit.recipients, _keep(unit)) if cell is None
-                    else (f"Ban Chấp hành {unit.name}", "Lưu Chi bộ")),
+                    else (f"Ban Chấp hành {unit.name}",
+                          "Lưu Đảng ủy" if unit.sub_unit(cell).is_section else "Lưu Chi bộ")),
         signatory=unit.signatory if cell is None else _cell_signatory(unit, cell),
         parent_line=parent_line,
         issuer_line=issuer_line,
@@ -449,7 +451,11 @@ def _person_sheet(r: FormRequest, member: Member, rating: Rating | None) -> dict
 
 
 def _cell_signatory(unit: Unit, cell: str) -> Signatory:
-    authority = "T/M CHI ỦY" if unit.sub_unit(cell).has_committee else "T/M CHI BỘ"
+    sub = unit.sub_unit(cell)
+    if sub.is_section:
+        authority = "T/M ĐẢNG ỦY"
+    else:
+        authority = "T/M CHI ỦY" if sub.has_committee else "T/M CHI BỘ"
     return Signatory(authority, "BÍ THƯ", _cell_secretary(unit, cell))
 
 
@@ -565,6 +571,8 @@ def _cell_member_list(r: FormRequest) -> dict[str, Any] | None:
     for member, rating in zip(unit.members, a.members, strict=True):
         if member.cell == sub.code:
             rows.append(member_row(len(rows) + 1, member, rating))
+    if not rows:  # a đảng bộ bộ phận whose members are all in its chi bộ
+        return None
     return {
         "doc": doc_info(r, "DANH SÁCH", f"tổng hợp phiếu xếp loại chất lượng đảng viên năm "
                         f"{unit.year}", (), (sub.kind.value,), issuer=sub.name, wide=True,
@@ -588,36 +596,60 @@ def _cell_committee_list(r: FormRequest) -> dict[str, Any] | None:
     }
 
 
-def _sub_summary(r: FormRequest, kind: str, ratings: tuple[Rating, ...], what: str,
-                 intro: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class SummaryKind:
+    """What a summary of subordinate self-assessments is about (Mẫu 5 or Mẫu 9)."""
+
+    grades: str  # the danh-gia.yaml section: to_chuc or cap_uy
+    grid: str  # the form the collectives filled in
+    of_base: str  # what they are, under the đảng ủy cơ sở
+    of_section: str  # what they are, under a đảng ủy bộ phận
+
+
+ORGANISATIONS = SummaryKind("to_chuc", "tự chấm điểm (Mẫu 3)", "tổ chức đảng trực thuộc",
+                            "chi bộ trực thuộc")
+COMMITTEES = SummaryKind("cap_uy", "tự đánh giá (Mẫu 4)", "tập thể cấp ủy trực thuộc",
+                         "chi ủy trực thuộc")
+
+
+def _sub_summary(r: FormRequest, kind: SummaryKind, ratings: tuple[Rating, ...]
+                 ) -> dict[str, Any] | None:
+    """Mẫu 5a / 9a / 9b of the đảng ủy cơ sở; with a subject, Mẫu 5 / 9 of that đảng ủy
+    bộ phận about its own chi bộ, sent to the đảng ủy cơ sở (000 §II.B.1.5, §II.B.3.5)."""
     unit = r.unit
+    section = unit.sub_unit(r.subject) if r.subject else None
+    if section is not None:
+        codes = {s.code for s in unit.children_of(section.code)}
+        ratings = tuple(x for x in ratings if x.subject in codes)
     if not ratings:
         return None
-    groups = catalogue().groups(kind)
+    groups = catalogue().groups(kind.grades)
     rows = []
     for rating in ratings:
-        grades = unit.grades_for(kind, rating.subject)
+        grades = unit.grades_for(kind.grades, rating.subject)
         rows.append({"name": rating.name, "rating": rating,
                      "counts": grade_counts(grades) if grades else {},
                      "allowed": allowed_level(groups, grades).full_name if grades else ""})
-    variants = ("co_dang_bo_bo_phan",) if _has_sections(unit) else ()
-    return {
-        "doc": doc_info(r, "BẢN TỔNG HỢP", f"kết quả tự đánh giá {what} năm {unit.year}",
-                        (unit.parent_body,), variants, wide=True),
-        "rows": rows, "what": what.capitalize(), "intro": intro,
-    }
+    if section is None:
+        what, who = kind.of_base, "Văn phòng Đảng ủy"
+        variants = ("co_dang_bo_bo_phan",) if _has_sections(unit) else ()
+        doc = doc_info(r, "BẢN TỔNG HỢP", f"kết quả tự đánh giá {what} năm {unit.year}",
+                       (unit.parent_body,), variants, wide=True)
+    else:
+        what, who = kind.of_section, section.name
+        doc = doc_info(r, "BẢN TỔNG HỢP", f"kết quả tự đánh giá {what} năm {unit.year}", (),
+                       ("dang_bo_bo_phan",), issuer=section.name, wide=True, cell=section.code)
+    intro = (f"{who} tổng hợp kết quả {kind.grid} của các {what} và kết quả biểu quyết của "
+             f"Ban Chấp hành {unit.name}:")
+    return {"doc": doc, "rows": rows, "what": what.capitalize(), "intro": intro}
 
 
 def _sub_unit_summary(r: FormRequest) -> dict[str, Any] | None:
-    return _sub_summary(r, "to_chuc", r.a.sub_units, "tổ chức đảng trực thuộc",
-                        "Văn phòng Đảng ủy tổng hợp kết quả tự chấm điểm (Mẫu 3) của các tổ "
-                        "chức đảng trực thuộc và kết quả biểu quyết của Ban Chấp hành:")
+    return _sub_summary(r, ORGANISATIONS, r.a.sub_units)
 
 
 def _sub_committee_summary(r: FormRequest) -> dict[str, Any] | None:
-    return _sub_summary(r, "cap_uy", r.a.sub_committees, "tập thể cấp ủy trực thuộc",
-                        "Văn phòng Đảng ủy tổng hợp kết quả tự đánh giá (Mẫu 4) của các tập "
-                        "thể cấp ủy trực thuộc và kết quả biểu quyết của Ban Chấp hành:")
+    return _sub_summary(r, COMMITTEES, r.a.sub_committees)
 
 
 def _sub_unit_award(r: FormRequest) -> dict[str, Any] | None:

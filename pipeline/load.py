@@ -76,6 +76,7 @@ SUB_UNIT_COLUMNS = (
     Column("loai", ("Loại", "Loại hình")),
     Column("ngay_thanh_lap", ("Ngày thành lập",)),
     Column("co_cap_uy", ("Có cấp ủy", "Có chi ủy")),
+    Column("thuoc", ("Thuộc", "Thuộc đảng bộ bộ phận", "Đảng bộ bộ phận")),
 )
 VOTE_COLUMNS = (
     Column("HTXSNV", ("HTXSNV", "Hoàn thành xuất sắc nhiệm vụ"), required=True),
@@ -101,7 +102,7 @@ COLLECTIVE_BALLOT_COLUMNS = (
 UNIT_KEYS = {
     "loai", "ten", "ky_hieu", "cap_tren", "co_quan_cap_tren", "dia_danh", "nam",
     "ngay_danh_gia", "ngay_thanh_lap", "co_cap_uy", "van_ban", "nguoi_ky",
-    "ho_so_ca_nhan", "noi_nhan", "dinh_kem",
+    "ho_so_ca_nhan", "noi_nhan", "dinh_kem", "nhan_mau",
 }
 BASE_BODY = {"", "co so", "cap uy co so", "dang uy", "chi uy", "chi bo"}
 
@@ -362,7 +363,35 @@ def _unit_header(raw: dict[str, Any], kind: UnitType, members: tuple[Member, ...
         "documents": _documents(raw.get("van_ban"), c),
         "signatory": _signatory(raw.get("nguoi_ky"), kind, members, c),
         "recipients": tuple(_string_list(raw, "noi_nhan", c)),
+        "labels": _labels(raw.get("nhan_mau"), c),
     }
+
+
+def _labels(raw: Any, c: Collector) -> tuple[tuple[str, str], ...]:
+    """Labels the level above assigned to this unit's forms (nhan_mau: {cham-diem-to-chuc:
+    Mẫu 3đ}); whether each form exists is checked against the profile (check_labels)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        c.add(UNIT_FILE, "nhan_mau", "phải là bảng: mẫu → nhãn, ví dụ cham-diem-to-chuc: Mẫu 3đ")
+        return ()
+    labels = []
+    for form, label in sorted(raw.items(), key=lambda kv: str(kv[0])):
+        text = nfc(str(label).strip())
+        if not re.fullmatch(r"Mẫu [0-9][\w-]{0,11}", text):
+            c.add(UNIT_FILE, f"nhan_mau.{form}", f"nhãn «{text}» phải có dạng «Mẫu 3đ»")
+            continue
+        labels.append((str(form), text))
+    return tuple(labels)
+
+
+def check_labels(unit: Unit, form_ids: set[str]) -> None:
+    """Every form named in nhan_mau is a form of the profile; raise InputError otherwise."""
+    problems = [Problem(UNIT_FILE, f"nhan_mau.{form}", "không phải mẫu nào của bộ quy định; "
+                        f"dùng: {', '.join(sorted(form_ids))}")
+                for form, _ in unit.labels if form not in form_ids]
+    if problems:
+        raise InputError(problems)
 
 
 DOCUMENT_KEYS = (
@@ -456,11 +485,31 @@ def _load_sub_units(folder: Path, kind: UnitType, c: Collector) -> tuple[SubUnit
             founded=c.parse(file, where, row.get("ngay_thanh_lap"), parse_optional_date, None),
             has_committee=c.parse(file, where, row.get("co_cap_uy") or "có", parse_bool, True),
             source=Source(file, row.line),
+            parent=row.get("thuoc") or None,
         ))
     _duplicates(file, [(u.code, u.source) for u in units], "mã tổ chức", c)
+    _check_parents(file, units, c)
     if required and rows and len(units) < 1:
         c.add(file, "", "đảng bộ cơ sở phải có ít nhất một tổ chức đảng trực thuộc")
     return tuple(units)
+
+
+def _check_parents(file: str, units: list[SubUnit], c: Collector) -> None:
+    """A chi bộ may belong to a đảng bộ bộ phận of the same table; nothing deeper."""
+    kinds = {u.code: u.kind for u in units}
+    for u in units:
+        if u.parent is None:
+            continue
+        where = u.source.where
+        if u.is_section:
+            c.add(file, where, f"«{u.code}» là đảng bộ bộ phận nên trực thuộc thẳng đảng ủy "
+                  "cơ sở; hãy để trống cột Thuộc")
+        elif u.parent not in kinds:
+            c.add(file, where, f"cột Thuộc ghi «{u.parent}», không phải mã một tổ chức trong "
+                  "bảng này")
+        elif kinds[u.parent] is not SubUnitType.DANG_BO_BO_PHAN:
+            c.add(file, where, f"cột Thuộc ghi «{u.parent}», nhưng tổ chức đó không phải đảng "
+                  "bộ bộ phận")
 
 
 def _duplicates(file: str, keyed: list[tuple[str, Source]], what: str, c: Collector) -> None:

@@ -98,6 +98,11 @@ class SubUnit:
     founded: date | None
     has_committee: bool
     source: Source
+    parent: str | None = None  # the đảng bộ bộ phận a chi bộ belongs to; None: the base
+
+    @property
+    def is_section(self) -> bool:
+        return self.kind is SubUnitType.DANG_BO_BO_PHAN
 
 
 class Subject(Enum):
@@ -183,6 +188,11 @@ class Unit:
     recipients: tuple[str, ...] = field(default=())
     grades: tuple[Grades, ...] = field(default=())  # danh-gia.yaml
     narratives: tuple[Narrative, ...] = field(default=())  # kiem-diem/, y-kien/
+    labels: tuple[tuple[str, str], ...] = field(default=())  # nhan_mau: form → "Mẫu 3đ"
+
+    def label_for(self, form: str) -> str | None:
+        """The label the level above assigned to this unit's own form, if any."""
+        return dict(self.labels).get(form)
 
     def grades_for(self, kind: str, subject: str | None = None) -> Grades | None:
         return next((g for g in self.grades if g.kind == kind and g.subject == subject), None)
@@ -202,6 +212,15 @@ class Unit:
             if s.code == code:
                 return s
         raise KeyError(code)
+
+    def children_of(self, parent: str | None) -> tuple[SubUnit, ...]:
+        """The organisations directly under the base (None) or under a đảng bộ bộ phận."""
+        return tuple(s for s in self.sub_units if s.parent == parent)
+
+    @property
+    def sections_with_cells(self) -> tuple[SubUnit, ...]:
+        """The đảng bộ bộ phận that have chi bộ of their own (Mẫu 5, Mẫu 9)."""
+        return tuple(s for s in self.sub_units if s.is_section and self.children_of(s.code))
 
     def document(self, key: str) -> DocumentRef | None:
         return dict(self.documents).get(key)

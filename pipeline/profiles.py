@@ -59,7 +59,7 @@ class FormSpec:
 
     form: str
     applies_to: tuple[str, ...]
-    per: str | None  # None, "sub_unit", "cell" (voting body), "committee"
+    per: str | None  # None, "sub_unit", "cell" (voting body), "committee", "section"
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,10 @@ class Profile:
     personal: tuple[ChecklistItem, ...]
     other_forms: tuple[FormSpec, ...] = ()
     handouts: tuple[FormSpec, ...] = ()
+
+    @property
+    def form_ids(self) -> set[str]:
+        return {form for form, _ in self.labels}
 
     def label(self, form: str, *variants: str) -> str:
         """The label printed on a form (Mẫu 8a …): the first variant the profile names
@@ -159,7 +163,7 @@ def _parse(data: Any, file: str) -> Profile:
     )
 
 
-PER_VALUES = {None, "sub_unit", "cell", "committee"}
+PER_VALUES = {None, "sub_unit", "cell", "committee", "section"}
 
 
 def _spec(entry: Any, where: str, file: str, problems: list[Problem],
@@ -168,7 +172,8 @@ def _spec(entry: Any, where: str, file: str, problems: list[Problem],
         problems.append(Problem(file, where, "cần «form» là một mẫu có trong forms"))
         return FormSpec("", (), None)
     if entry.get("per") not in PER_VALUES:
-        problems.append(Problem(file, where + ".per", "chỉ nhận sub_unit, cell, committee"))
+        problems.append(Problem(file, where + ".per",
+                                "chỉ nhận sub_unit, cell, committee, section"))
     return FormSpec(str(entry["form"]), tuple(entry.get("applies_to", ())), entry.get("per"))
 
 

@@ -288,8 +288,15 @@ def _check_caps(unit: Unit, a: Assessment, params: RuleParams, out: _Findings) -
     _cap(f"đảng viên {unit.name}", a.members, params, out)
     _cap(f"cấp ủy viên {unit.name}", a.committee_members, params, out)
     if unit.kind is UnitType.DANG_BO_CO_SO:
-        _cap("tổ chức đảng trực thuộc", a.sub_units, params, out)
-        _cap("tập thể cấp ủy trực thuộc", a.sub_committees, params, out)
+        # The subordinate organisations of each đảng bộ form a group: those of the base,
+        # and the chi bộ of each đảng bộ bộ phận (domain.md §5.1).
+        for parent, suffix in ((None, ""), *((s.code, f" {s.name}")
+                                             for s in unit.sections_with_cells)):
+            codes = {s.code for s in unit.children_of(parent)}
+            _cap(f"tổ chức đảng trực thuộc{suffix}",
+                 [r for r in a.sub_units if r.subject in codes], params, out)
+            _cap(f"tập thể cấp ủy trực thuộc{suffix}",
+                 [r for r in a.sub_committees if r.subject in codes], params, out)
         _cap("cấp ủy viên trực thuộc", [r for _, r in a.cell_committee_members], params, out)
 
 
@@ -399,15 +406,21 @@ def _check_thresholds(unit: Unit, a: Assessment, out: _Findings) -> None:
         constituents = [r.level for r in a.members if r.level]
         of_what = "đảng viên"
     else:
-        constituents = [r.level for r in a.sub_units if r.level]
+        direct = {s.code for s in unit.children_of(None)}
+        constituents = [r.level for r in a.sub_units if r.level and r.subject in direct]
         of_what = "tổ chức đảng trực thuộc"
     _threshold(a.organisation, constituents, of_what, out)
     by_cell: dict[str, list[Level]] = {}
     for member, rating in zip(unit.members, a.members, strict=True):
         if member.cell and rating.level:
             by_cell.setdefault(member.cell, []).append(rating.level)
+    levels = {r.subject: r.level for r in a.sub_units}
     for rating in a.sub_units:
-        _threshold(rating, by_cell.get(rating.subject, []), "đảng viên", out)
+        cells = unit.children_of(rating.subject)
+        if cells:  # a đảng bộ bộ phận is measured by its chi bộ
+            _threshold(rating, [lv for c in cells if (lv := levels.get(c.code))], "chi bộ", out)
+        else:
+            _threshold(rating, by_cell.get(rating.subject or "", []), "đảng viên", out)
 
 
 def _threshold(org: Rating, levels: list[Level], of_what: str, out: _Findings) -> None:

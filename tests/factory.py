@@ -73,3 +73,19 @@ def unit(ratings: dict[str, Level], members: list[Member] | None = None,
 
 def secretary(code: str, **changes: Any) -> Member:
     return member(code, base_role=Role.SECRETARY, **changes)
+
+
+def add_section(folder: Path, cells: tuple[str, ...] = ("NOI", "NGOAI"),
+                votes: str = "0,7,0,0") -> None:
+    """Make the sample đảng bộ's chi bộ `cells` belong to a new đảng bộ bộ phận KHOI,
+    voted on by the base committee with `votes` (HTXSNV,HTTNV,HTNV,KHTNV of 7)."""
+    table = folder / "to-chuc-truc-thuoc.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    rows = [lines[0] + ",Thuộc"]
+    rows += [line + (",KHOI" if line.split(",")[0] in cells else ",") for line in lines[1:]]
+    rows.append("KHOI,Đảng bộ Khối Lâm sàng,đảng bộ bộ phận,,có,")
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ballots = folder / "phieu-tap-the.csv"
+    ballots.write_text(ballots.read_text(encoding="utf-8")
+                       + f"KHOI,tổ chức,{votes},7,7,\nKHOI,cấp ủy,0,7,0,0,7,7,\n",
+                       encoding="utf-8")

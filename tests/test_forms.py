@@ -315,3 +315,70 @@ def test_labels_when_a_sub_unit_is_a_dang_bo_bo_phan(unit_copy: Copy, tmp_path: 
     assert "Mẫu 3c" in pdf_text(mau / "cham-diem-to-chuc-NOI.pdf")
     assert "Mẫu 8c" in pdf_text(mau / "muc-10-qd-xep-loai-to-chuc-truc-thuoc.pdf")
     assert "Mẫu 9b" in pdf_text(mau / "tong-hop-cap-uy-truc-thuoc.pdf")
+
+
+def test_a_dang_bo_bo_phan_sums_up_its_own_chi_bo(unit_copy: Copy, tmp_path: Path) -> None:
+    from tests.factory import add_section
+
+    folder = unit_copy(DANG_BO)
+    add_section(folder)
+    result = build(folder, tmp_path / "out")
+    mau = result.out / "mau"
+    for form, label, what in (("tong-hop-cham-diem-truc-thuoc", "Mẫu 5", "Mẫu 3"),
+                              ("tong-hop-cap-uy-truc-thuoc", "Mẫu 9", "Mẫu 4")):
+        text = " ".join(pdf_text(mau / f"{form}-KHOI.pdf").split())
+        assert label in text and "ĐẢNG BỘ KHỐI LÂM SÀNG" in text and "T/M ĐẢNG ỦY" in text
+        assert "Đảng bộ Khối Lâm sàng tổng hợp kết quả tự" in text and what in text
+        assert "Khối Nội" in text and "Khối Ngoại" in text
+        assert "Cận lâm sàng" not in text and "Hành chính" not in text  # not its chi bộ
+        assert "Ban Chấp hành Đảng bộ Bệnh viện Đa khoa tỉnh" in text  # sent to the base
+        base = " ".join(pdf_text(mau / f"{form}.pdf").split())
+        assert ("Mẫu 5a" if label == "Mẫu 5" else "Mẫu 9b") in base
+        assert "Cận lâm sàng" in base and "Khối Nội" in base and "Khối Lâm sàng" in base
+    assert not (mau / "ds-phieu-dang-vien-chi-bo-KHOI.pdf").exists()  # no members of its own
+    assert (mau / "ds-phieu-dang-vien-chi-bo-NOI.pdf").exists()
+    assert result.exit_code == 1  # the two papers the sample lacks, nothing more
+    check = CliRunner().invoke(main, ["check", str(result.out / "ho-so.pdf")])
+    assert check.exit_code == 1 and "(tính lại;" not in check.output  # same group rules
+
+
+def test_bad_parents_of_sub_units(unit_copy: Copy) -> None:
+    from tests.helpers import edit_csv
+
+    folder = unit_copy(DANG_BO)
+    table = folder / "to-chuc-truc-thuoc.csv"
+    table.write_text("\n".join(line + ("," if index else ",Thuộc") for index, line in
+                               enumerate(table.read_text(encoding="utf-8").splitlines()))
+                     + "\n", encoding="utf-8")
+    edit_csv(table, 1, "Thuộc", "XYZ")  # NOI
+    edit_csv(table, 2, "Thuộc", "CLS")  # NGOAI under a chi bộ
+    with pytest.raises(InputError) as caught:
+        load_unit(folder)
+    lines = caught.value.lines()
+    assert any("to-chuc-truc-thuoc.csv" in x and "dòng 2" in x and "«XYZ»" in x for x in lines)
+    assert any("dòng 3" in x and "không phải đảng bộ bộ phận" in x for x in lines)
+
+
+def test_the_level_above_assigns_the_mau_3_variant(unit_copy: Copy, tmp_path: Path) -> None:
+    folder = unit_copy(CHI_BO)
+    with (folder / "don-vi.yaml").open("a", encoding="utf-8") as f:
+        f.write("nhan_mau:\n  cham-diem-to-chuc: Mẫu 3đ\n")
+    result = build(folder, tmp_path / "out")
+    grid = result.out / "mau" / "muc-03-cham-diem-to-chuc"
+    assert "Mẫu 3đ" in pdf_text(grid.with_suffix(".pdf"))
+    assert "Mẫu 3đ" in docx_text(grid.with_suffix(".docx"))
+    assert "Mẫu 3b" not in pdf_text(grid.with_suffix(".pdf"))
+
+
+@pytest.mark.parametrize(("entry", "where", "expected"), [
+    ("  khong-co-mau: Mẫu 3đ\n", "nhan_mau.khong-co-mau", "không phải mẫu nào"),
+    ("  cham-diem-to-chuc: 3đ\n", "nhan_mau.cham-diem-to-chuc", "phải có dạng «Mẫu 3đ»"),
+])
+def test_bad_form_labels(unit_copy: Copy, tmp_path: Path, entry: str, where: str,
+                         expected: str) -> None:
+    folder = unit_copy(CHI_BO)
+    with (folder / "don-vi.yaml").open("a", encoding="utf-8") as f:
+        f.write("nhan_mau:\n" + entry)
+    result = CliRunner().invoke(main, ["build", str(folder), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2 and not (tmp_path / "out").exists()
+    assert f"don-vi.yaml, {where}: " in result.output and expected in result.output

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from pipeline.levels import Level
+from pipeline.load import load_unit
 from pipeline.profiles import load_profile
 from pipeline.rules import (
     RatingStatus,
@@ -16,7 +19,9 @@ from pipeline.rules import (
     months_between,
     threshold_violation,
 )
-from tests.factory import member, secretary, unit
+from tests.conftest import DANG_BO
+from tests.factory import add_section, member, secretary, unit
+from tests.helpers import edit_csv
 
 QD124 = load_profile("qd124")
 QD132 = load_profile("qd132-2022")
@@ -225,3 +230,29 @@ def test_leader_appointed_less_than_six_months_ago_is_not_classified_as_leader()
     assert leader.status is RatingStatus.NOT_CLASSIFIED and "06 tháng" in leader.reason
     assert a.member("S").level is T  # still classified as a party member
     assert "bi-thu-khong-cao-hon" not in {f.rule for f in a.errors}
+
+
+# --- a đảng bộ bộ phận with chi bộ of its own ----------------------------------------------
+
+
+def test_a_dang_bo_bo_phan_is_measured_by_its_chi_bo(tmp_path: Path) -> None:
+    folder = tmp_path / "u"
+    shutil.copytree(DANG_BO, folder)
+    add_section(folder, cells=("NGOAI",), votes="0,7,0,0")  # NGOAI is rated HTNV
+    errors = assess(load_unit(folder), QD124).errors
+    found = [f for f in errors if f.rule == "nguong-to-chuc"]
+    assert len(found) == 1 and found[0].subject == "Đảng bộ Khối Lâm sàng"
+    assert "50% chi bộ" in found[0].message and "0/1" in found[0].message
+
+
+def test_the_cap_counts_the_chi_bo_of_each_dang_bo_bo_phan_apart(tmp_path: Path) -> None:
+    folder = tmp_path / "u"
+    shutil.copytree(DANG_BO, folder)
+    add_section(folder)
+    base = assess(load_unit(folder), QD124).errors
+    assert not [f for f in base if f.rule == "gioi-han-20"]
+    for row in (3, 5):  # NOI and NGOAI, tổ chức: both HTXSNV
+        for column, value in (("HTXSNV", "7"), ("HTTNV", "0"), ("HTNV", "0"), ("KHTNV", "0")):
+            edit_csv(folder / "phieu-tap-the.csv", row, column, value)
+    caps = [f for f in assess(load_unit(folder), QD124).errors if f.rule == "gioi-han-20"]
+    assert [f.subject for f in caps] == ["tổ chức đảng trực thuộc Đảng bộ Khối Lâm sàng"]
