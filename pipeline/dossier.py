@@ -163,7 +163,8 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str = "qd124"
 
 
 def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int) -> list[RenderedForm]:
-    """HTML in this process (cheap); PDF in `jobs` processes (WeasyPrint is the slow part).
+    """HTML and DOCX in this process; PDF in `jobs` processes (WeasyPrint is the slow
+    part), while this process writes the Word files.
 
     With `jobs` 0, all cores are used once there are enough forms to pay for the workers
     (benchmarks/bench_build.py: 8 forms render about 25 % faster on 2 cores, 5 barely).
@@ -173,11 +174,13 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int) -> list[Re
     htmls = [renderer.html(f.template, **f.context) for f in forms]
     if jobs > 1 and len(forms) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            pdfs = list(pool.map(_render_pdf, htmls))
+            pending = pool.map(_render_pdf, htmls)  # submitted now; Word files meanwhile
+            docxs = [renderer.docx(f.form, f.context) for f in forms]
+            pdfs = list(pending)
     else:
         pdfs = [renderer.pdf(h) for h in htmls]
-    return [RenderedForm(f, h, p, renderer.docx(f.form, f.context))
-            for f, h, p in zip(forms, htmls, pdfs, strict=True)]
+        docxs = [renderer.docx(f.form, f.context) for f in forms]
+    return [RenderedForm(*parts) for parts in zip(forms, htmls, pdfs, docxs, strict=True)]
 
 
 AUTO_PARALLEL_FORMS = 6
