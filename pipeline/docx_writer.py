@@ -286,6 +286,7 @@ class _Writer:
         table = self.doc.add_table(rows=0, cols=width)  # type: ignore[attr-defined]
         table.style = "Table Grid"
         table.autofit = False
+        _cell_margins(table, Mm(1))  # Word's 1.9 mm each side wraps "HTXSNV" in a level column
         pending: dict[int, int] = {}  # column -> rows still covered by a rowspan above
         for cells in rows:
             row = table.add_row()
@@ -361,6 +362,21 @@ def _rows(table: Node) -> list[list[Node]]:
 
     walk(table)
     return rows
+
+
+def _cell_margins(table: Table, side: int) -> None:
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        margin = OxmlElement(f"w:{edge}")
+        margin.set(qn("w:w"), str(side * 1440 // 914400))  # EMU → twentieths of a point
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    properties = table._tbl.tblPr
+    look = properties.find(qn("w:tblLook"))  # the schema puts tblCellMar before tblLook
+    if look is not None:
+        look.addprevious(margins)
+    else:
+        properties.append(margins)
 
 
 def _repeat_on_each_page(row: _Row) -> None:

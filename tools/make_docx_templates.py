@@ -171,13 +171,16 @@ def vote_cells(rating: str) -> str:
     )
 
 
-VOTE_WIDTHS = "5,17,15,10,10,10,10,13,10"  # STT, name, post, four levels, result, note
+# Column widths (percent) of a vote table: STT, name, post, four levels, result, note. On a
+# portrait page the level columns need a larger share to keep "07/08/10" on one line.
+VOTE_WIDTHS_WIDE = "5,17,15,10,10,10,10,13,10"
+VOTE_WIDTHS_TALL = "5,16,12,12,12,12,12,14,5"
 PERSON_HEAD = '<th rowspan="2">Họ và tên</th><th rowspan="2">Chức vụ</th>'
 PERSON_CELLS = ('<td class="num">{{ row.index }}</td><td>{{ row.name }}</td>'
                 "<td>{{ row.post }}</td>")
 
 
-def vote_table(groups: str | None = None) -> str:
+def vote_table(groups: str | None = None, wide: bool = True) -> str:
     """People with their ballots; grouped (a title row per group) or one list of `rows`."""
     row = (f"<tr>{PERSON_CELLS}{vote_cells('row.rating')}<td>{{{{ row.rating.label }}}}</td>"
            "<td>{{ row.note }}</td></tr>")
@@ -187,7 +190,8 @@ def vote_table(groups: str | None = None) -> str:
                 + '<tr class="group"><td colspan="9">{{ group.title }}</td></tr>'
                 + row_tag("endif") + row_tag("for row in group.rows") + row
                 + row_tag("endfor") + row_tag("endfor"))
-    return (f'<table class="grid" data-widths="{VOTE_WIDTHS}">{vote_head(PERSON_HEAD)}{body}'
+    widths = VOTE_WIDTHS_WIDE if wide else VOTE_WIDTHS_TALL
+    return (f'<table class="grid" data-widths="{widths}">{vote_head(PERSON_HEAD)}{body}'
             "</table>")
 
 
@@ -278,7 +282,7 @@ def committee_tally() -> str:
         "<p>Thực hiện {{ profile.regulation }}, hội nghị {{ committee_body }} đã bỏ phiếu kín "
         "đánh giá, xếp loại chất lượng cá nhân cấp ủy viên năm {{ unit.year }}. Kết quả tổng "
         "hợp như sau:</p>",
-        vote_table(),
+        vote_table(wide=False),
         '<p class="note">Mức xếp loại là mức cao nhất mà số phiếu của mức đó cộng với các mức '
         "cao hơn đạt trên 50% tổng số đảng viên chính thức (cấp ủy viên) của hội nghị.</p>",
     )
@@ -307,8 +311,9 @@ def collective_decision() -> str:
            f"{vote_cells('row.rating')}<td>{{{{ row.rating.label }}}}</td>"
            "<td>{{ row.note }}</td></tr>")
     name_head = '<th rowspan="2">Tên {{ what }}</th>'
-    table = (f'<table class="grid" data-widths="6,28,10,10,10,10,14,12">{vote_head(name_head)}'
-             + row_tag("for row in rows") + row + row_tag("endfor") + "</table>")
+    table = ('<table class="grid" data-widths="5,23,12.5,12.5,12.5,12.5,12,10">'
+             + vote_head(name_head) + row_tag("for row in rows") + row + row_tag("endfor")
+             + "</table>")
     return decision(
         "<p>- Xét kết quả tự đánh giá, xếp loại và kết quả biểu quyết của Ban Chấp hành "
         "Đảng bộ,</p>",
@@ -525,7 +530,7 @@ def cell_committee_list() -> str:
     return issued(
         "<p>{{ doc.issuer_line }} tổng hợp kết quả bỏ phiếu xếp loại chất lượng chi ủy viên "
         "năm {{ unit.year }}, báo cáo {{ report_to }}:</p>",
-        vote_table(),
+        vote_table(wide=False),
     )
 
 
