@@ -28,7 +28,7 @@ from pipeline.model import Unit
 from pipeline.pdfdigest import pages_digest
 from pipeline.profiles import ChecklistItem, Profile
 from pipeline.render import Renderer
-from pipeline.rules import Assessment, Rating
+from pipeline.rules import Assessment, Rating, ratings_under
 from pipeline.typography import TYPOGRAPHY
 
 MANIFEST_NAME = "ho-so.json"
@@ -305,19 +305,16 @@ def ratings_summary(unit: Unit, a: Assessment) -> dict[str, object]:
         unrated = sum(1 for r in ratings if r.level is None)
         return {"group": name, "levels": levels, "not_rated": unrated}
 
-    def under(parent: str | None, ratings: Sequence[Rating]) -> list[Rating]:
-        codes = {s.code for s in unit.children_of(parent)}
-        return [r for r in ratings if r.subject in codes]
-
     groups = [group("members", a.members), group("committee_members", a.committee_members)]
     if a.sub_units:
-        groups += [group("sub_units", under(None, a.sub_units)),
-                   group("sub_committees", under(None, a.sub_committees)),
+        groups += [group("sub_units", ratings_under(unit, None, a.sub_units)),
+                   group("sub_committees", ratings_under(unit, None, a.sub_committees)),
                    group("sub_committee_members", [r for _, r in a.cell_committee_members])]
         for section in unit.sections_with_cells:
-            groups += [group(f"sub_units:{section.code}", under(section.code, a.sub_units)),
+            groups += [group(f"sub_units:{section.code}",
+                             ratings_under(unit, section.code, a.sub_units)),
                        group(f"sub_committees:{section.code}",
-                             under(section.code, a.sub_committees))]
+                             ratings_under(unit, section.code, a.sub_committees))]
     return {
         "organisation": a.organisation.level.name if a.organisation.level else None,
         "committee": a.committee.level.name if a.committee and a.committee.level else None,

@@ -23,7 +23,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Length, Mm, Pt
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
@@ -364,11 +364,11 @@ def _rows(table: Node) -> list[list[Node]]:
     return rows
 
 
-def _cell_margins(table: Table, side: int) -> None:
+def _cell_margins(table: Table, side: Length) -> None:
     margins = OxmlElement("w:tblCellMar")
     for edge in ("left", "right"):
         margin = OxmlElement(f"w:{edge}")
-        margin.set(qn("w:w"), str(side * 1440 // 914400))  # EMU → twentieths of a point
+        margin.set(qn("w:w"), str(side.twips))
         margin.set(qn("w:type"), "dxa")
         margins.append(margin)
     properties = table._tbl.tblPr

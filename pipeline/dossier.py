@@ -17,7 +17,7 @@ from pypdf import PdfReader, PdfWriter
 from pipeline import assemble
 from pipeline.assemble import BoundDossier, Status
 from pipeline.forms import FormDoc, FormRequest, build_form
-from pipeline.load import check_labels, load_unit
+from pipeline.load import load_unit
 from pipeline.model import Unit
 from pipeline.output import write_atomically
 from pipeline.profiles import ChecklistItem, Profile, load_profile
@@ -29,7 +29,6 @@ from pipeline.vntext import fold
 @dataclass(frozen=True)
 class RenderedForm:
     form: FormDoc
-    html: str
     pdf: bytes
     docx: bytes
 
@@ -51,8 +50,7 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str = "qd124",
           jobs: int = 0) -> BuildResult:
     """Build the dossier; `jobs` 0 picks the number of rendering processes itself."""
     profile = load_profile(profile_name)
-    unit = load_unit(unit_dir)
-    check_labels(unit, profile.form_ids)
+    unit = load_unit(unit_dir, form_ids=profile.form_ids)
     assessment = assess(unit, profile)
     renderer = Renderer()
     forms = render_forms(plan_forms(unit, profile, assessment), renderer, jobs)
@@ -146,8 +144,7 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str = "qd124"
             jobs: int = 0) -> PrepareResult:
     """Write the handouts: Mẫu 2 per member, ballots, 3-213 requests, blank grids."""
     profile = load_profile(profile_name)
-    unit = load_unit(unit_dir, ballots_required=False)
-    check_labels(unit, profile.form_ids)
+    unit = load_unit(unit_dir, ballots_required=False, form_ids=profile.form_ids)
     assessment = assess(unit, profile)
     renderer = Renderer()
     forms = render_forms(plan_handouts(unit, profile, assessment), renderer, jobs)
@@ -180,7 +177,7 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int) -> list[Re
     else:
         pdfs = [renderer.pdf(h) for h in htmls]
         docxs = [renderer.docx(f.form, f.context) for f in forms]
-    return [RenderedForm(*parts) for parts in zip(forms, htmls, pdfs, docxs, strict=True)]
+    return [RenderedForm(*parts) for parts in zip(forms, pdfs, docxs, strict=True)]
 
 
 AUTO_PARALLEL_FORMS = 6

@@ -18,7 +18,7 @@ from pipeline.content import allowed_level, catalogue, grade_counts
 from pipeline.levels import LEVELS, Level
 from pipeline.model import Activity, Member, Role, Signatory, SubUnitType, Unit, UnitType
 from pipeline.profiles import Profile
-from pipeline.rules import Assessment, Rating, RatingStatus, classifiable
+from pipeline.rules import Assessment, Rating, RatingStatus, classifiable, ratings_under
 from pipeline.vntext import date_words, header_date, number, short_date
 
 # Document-type codes of the number line (typography.md "Dates and numbers").
@@ -619,8 +619,7 @@ def _sub_summary(r: FormRequest, kind: SummaryKind, ratings: tuple[Rating, ...]
     unit = r.unit
     section = unit.sub_unit(r.subject) if r.subject else None
     if section is not None:
-        codes = {s.code for s in unit.children_of(section.code)}
-        ratings = tuple(x for x in ratings if x.subject in codes)
+        ratings = tuple(ratings_under(unit, section.code, ratings))
     if not ratings:
         return None
     groups = catalogue().groups(kind.grades)
@@ -630,15 +629,16 @@ def _sub_summary(r: FormRequest, kind: SummaryKind, ratings: tuple[Rating, ...]
         rows.append({"name": rating.name, "rating": rating,
                      "counts": grade_counts(grades) if grades else {},
                      "allowed": allowed_level(groups, grades).full_name if grades else ""})
+    what = kind.of_base if section is None else kind.of_section
+    subject = f"kết quả tự đánh giá {what} năm {unit.year}"
     if section is None:
-        what, who = kind.of_base, "Văn phòng Đảng ủy"
+        who = "Văn phòng Đảng ủy"
         variants = ("co_dang_bo_bo_phan",) if _has_sections(unit) else ()
-        doc = doc_info(r, "BẢN TỔNG HỢP", f"kết quả tự đánh giá {what} năm {unit.year}",
-                       (unit.parent_body,), variants, wide=True)
+        doc = doc_info(r, "BẢN TỔNG HỢP", subject, (unit.parent_body,), variants, wide=True)
     else:
-        what, who = kind.of_section, section.name
-        doc = doc_info(r, "BẢN TỔNG HỢP", f"kết quả tự đánh giá {what} năm {unit.year}", (),
-                       ("dang_bo_bo_phan",), issuer=section.name, wide=True, cell=section.code)
+        who = section.name
+        doc = doc_info(r, "BẢN TỔNG HỢP", subject, (), ("dang_bo_bo_phan",),
+                       issuer=section.name, wide=True, cell=section.code)
     intro = (f"{who} tổng hợp kết quả {kind.grid} của các {what} và kết quả biểu quyết của "
              f"Ban Chấp hành {unit.name}:")
     return {"doc": doc, "rows": rows, "what": what.capitalize(), "intro": intro}

@@ -233,10 +233,12 @@ def parse_sub_type(text: str) -> SubUnitType:
 # --- the folder -------------------------------------------------------------------------
 
 
-def load_unit(folder: Path, ballots_required: bool = True) -> Unit:
+def load_unit(folder: Path, ballots_required: bool = True,
+              form_ids: frozenset[str] = frozenset()) -> Unit:
     """Read and validate everything in the unit folder; raise InputError with all problems.
 
     Before the meetings (hoso prepare) there are no ballots yet: `ballots_required=False`.
+    `form_ids` are the profile's forms, which nhan_mau may name (none: not checked).
     """
     if not folder.is_dir():
         raise InputError([Problem(str(folder), "", "không có thư mục đơn vị này")])
@@ -255,7 +257,7 @@ def load_unit(folder: Path, ballots_required: bool = True) -> Unit:
     managers = set(leaders) | {m.code for m in members if m.base_role or m.cell_role}
     narratives = content.load_narratives(folder, {m.code for m in members}, managers,
                                          c.problems)
-    header = _unit_header(raw, kind, members, c)
+    header = _unit_header(raw, kind, members, form_ids, c)
     _check_ballot_totals(kind, members, sub_units, person_ballots, collective_ballots, c)
     if c.problems:
         raise InputError(sorted(set(c.problems), key=_problem_order))
@@ -337,7 +339,7 @@ def _text(raw: dict[str, Any], key: str, c: Collector, required: bool = True) ->
 
 
 def _unit_header(raw: dict[str, Any], kind: UnitType, members: tuple[Member, ...],
-                 c: Collector) -> dict[str, Any]:
+                 form_ids: frozenset[str], c: Collector) -> dict[str, Any]:
     year = raw.get("nam")
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         c.add(UNIT_FILE, "nam", "năm đánh giá phải là số, ví dụ 2025")
@@ -363,13 +365,13 @@ def _unit_header(raw: dict[str, Any], kind: UnitType, members: tuple[Member, ...
         "documents": _documents(raw.get("van_ban"), c),
         "signatory": _signatory(raw.get("nguoi_ky"), kind, members, c),
         "recipients": tuple(_string_list(raw, "noi_nhan", c)),
-        "labels": _labels(raw.get("nhan_mau"), c),
+        "labels": _labels(raw.get("nhan_mau"), form_ids, c),
     }
 
 
-def _labels(raw: Any, c: Collector) -> tuple[tuple[str, str], ...]:
+def _labels(raw: Any, form_ids: frozenset[str], c: Collector) -> tuple[tuple[str, str], ...]:
     """Labels the level above assigned to this unit's forms (nhan_mau: {cham-diem-to-chuc:
-    Mẫu 3đ}); whether each form exists is checked against the profile (check_labels)."""
+    Mẫu 3đ}), each for a form of the profile."""
     if raw is None:
         return ()
     if not isinstance(raw, dict):
@@ -378,20 +380,15 @@ def _labels(raw: Any, c: Collector) -> tuple[tuple[str, str], ...]:
     labels = []
     for form, label in sorted(raw.items(), key=lambda kv: str(kv[0])):
         text = nfc(str(label).strip())
+        if form_ids and form not in form_ids:
+            c.add(UNIT_FILE, f"nhan_mau.{form}", "không phải mẫu nào của bộ quy định; dùng: "
+                  + ", ".join(sorted(form_ids)))
+            continue
         if not re.fullmatch(r"Mẫu [0-9][\w-]{0,11}", text):
             c.add(UNIT_FILE, f"nhan_mau.{form}", f"nhãn «{text}» phải có dạng «Mẫu 3đ»")
             continue
         labels.append((str(form), text))
     return tuple(labels)
-
-
-def check_labels(unit: Unit, form_ids: set[str]) -> None:
-    """Every form named in nhan_mau is a form of the profile; raise InputError otherwise."""
-    problems = [Problem(UNIT_FILE, f"nhan_mau.{form}", "không phải mẫu nào của bộ quy định; "
-                        f"dùng: {', '.join(sorted(form_ids))}")
-                for form, _ in unit.labels if form not in form_ids]
-    if problems:
-        raise InputError(problems)
 
 
 DOCUMENT_KEYS = (

@@ -76,8 +76,8 @@ class Profile:
     handouts: tuple[FormSpec, ...] = ()
 
     @property
-    def form_ids(self) -> set[str]:
-        return {form for form, _ in self.labels}
+    def form_ids(self) -> frozenset[str]:
+        return frozenset(form for form, _ in self.labels)
 
     def label(self, form: str, *variants: str) -> str:
         """The label printed on a form (Mẫu 8a …): the first variant the profile names

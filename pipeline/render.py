@@ -128,6 +128,7 @@ class Renderer:
         # name with "<" or "&" text, never markup.
         self.docx_env = _share_vocabulary(Environment(autoescape=True,
                                                       undefined=StrictUndefined))
+        self.docx_templates: dict[str, bytes] = {}  # form → template bytes, read once
         self.fetcher = BundledOnlyFetcher(allowed_protocols=("file",), fail_on_errors=False)
         self.font_config = FontConfiguration()
         css = self.env.get_template("style.css.j2").render(t=TYPOGRAPHY)
@@ -139,7 +140,10 @@ class Renderer:
 
     def docx(self, form: str, context: Mapping[str, Any]) -> bytes:
         """The Word document of a form: its docxtpl template filled with the context."""
-        template = DocxTemplate(DOCX_TEMPLATES / f"{form}.docx")
+        if form not in self.docx_templates:
+            self.docx_templates[form] = (DOCX_TEMPLATES / f"{form}.docx").read_bytes()
+        # docxtpl edits the document it renders, so each form gets a fresh parse.
+        template = DocxTemplate(io.BytesIO(self.docx_templates[form]))
         template.render(dict(context), jinja_env=self.docx_env, autoescape=True)
         buffer = io.BytesIO()
         template.save(buffer)

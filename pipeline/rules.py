@@ -284,20 +284,25 @@ def _check_member_conditions(unit: Unit, ratings: Sequence[Rating], params: Rule
 # --- §5.1, §5.2: the 20 % cap in each comparison group ----------------------------------
 
 
+def ratings_under(unit: Unit, parent: str | None, ratings: Sequence[Rating]) -> list[Rating]:
+    """The ratings of the organisations directly under the base (None) or under one đảng
+    bộ bộ phận: the subordinate organisations of one đảng bộ (domain.md §5.1)."""
+    codes = {s.code for s in unit.children_of(parent)}
+    return [r for r in ratings if r.subject in codes]
+
+
 def _check_caps(unit: Unit, a: Assessment, params: RuleParams, out: _Findings) -> None:
     _cap(f"đảng viên {unit.name}", a.members, params, out)
     _cap(f"cấp ủy viên {unit.name}", a.committee_members, params, out)
-    if unit.kind is UnitType.DANG_BO_CO_SO:
-        # The subordinate organisations of each đảng bộ form a group: those of the base,
-        # and the chi bộ of each đảng bộ bộ phận (domain.md §5.1).
-        for parent, suffix in ((None, ""), *((s.code, f" {s.name}")
-                                             for s in unit.sections_with_cells)):
-            codes = {s.code for s in unit.children_of(parent)}
-            _cap(f"tổ chức đảng trực thuộc{suffix}",
-                 [r for r in a.sub_units if r.subject in codes], params, out)
-            _cap(f"tập thể cấp ủy trực thuộc{suffix}",
-                 [r for r in a.sub_committees if r.subject in codes], params, out)
-        _cap("cấp ủy viên trực thuộc", [r for _, r in a.cell_committee_members], params, out)
+    if unit.kind is not UnitType.DANG_BO_CO_SO:
+        return
+    groups = [(None, ""), *((s.code, f" {s.name}") for s in unit.sections_with_cells)]
+    for parent, suffix in groups:
+        _cap(f"tổ chức đảng trực thuộc{suffix}", ratings_under(unit, parent, a.sub_units),
+             params, out)
+        _cap(f"tập thể cấp ủy trực thuộc{suffix}",
+             ratings_under(unit, parent, a.sub_committees), params, out)
+    _cap("cấp ủy viên trực thuộc", [r for _, r in a.cell_committee_members], params, out)
 
 
 def cap_violation(excellent: int, good: int, others_below_good: int,
@@ -406,19 +411,17 @@ def _check_thresholds(unit: Unit, a: Assessment, out: _Findings) -> None:
         constituents = [r.level for r in a.members if r.level]
         of_what = "đảng viên"
     else:
-        direct = {s.code for s in unit.children_of(None)}
-        constituents = [r.level for r in a.sub_units if r.level and r.subject in direct]
+        constituents = [r.level for r in ratings_under(unit, None, a.sub_units) if r.level]
         of_what = "tổ chức đảng trực thuộc"
     _threshold(a.organisation, constituents, of_what, out)
     by_cell: dict[str, list[Level]] = {}
     for member, rating in zip(unit.members, a.members, strict=True):
         if member.cell and rating.level:
             by_cell.setdefault(member.cell, []).append(rating.level)
-    levels = {r.subject: r.level for r in a.sub_units}
     for rating in a.sub_units:
-        cells = unit.children_of(rating.subject)
+        cells = ratings_under(unit, rating.subject, a.sub_units)
         if cells:  # a đảng bộ bộ phận is measured by its chi bộ
-            _threshold(rating, [lv for c in cells if (lv := levels.get(c.code))], "chi bộ", out)
+            _threshold(rating, [c.level for c in cells if c.level], "chi bộ", out)
         else:
             _threshold(rating, by_cell.get(rating.subject or "", []), "đảng viên", out)
 

@@ -132,9 +132,15 @@ def level_boxes(chosen: str) -> str:
     return f'<p class="plain">{boxes}</p>'
 
 
+def four_heads(expr: str) -> str:
+    """The heading cells of the four grades or levels: `expr` with {i} for 0…3."""
+    return "".join(f'<th class="w-grade">{{{{ {expr.format(i=i)} }}}}</th>' for i in range(4))
+
+
+GRADE_HEADS = four_heads("grade_names[{i}]")
+
+
 def criteria_grid(groups: str, grades: str | None) -> str:
-    grade_heads = "".join(f'<th class="w-grade">{{{{ grade_names[{i}] }}}}</th>'
-                          for i in range(4))
     if grades:
         marks = "".join(f'<td class="num">{{{{ \'x\' if {grades} and '
                         f'{grades}.grade(c.key) == grade_names[{i}] else \'\' }}}}</td>'
@@ -144,7 +150,7 @@ def criteria_grid(groups: str, grades: str | None) -> str:
     return (
         f'<table class="grid criteria" data-widths="8,48,11,11,11,11"><tr>'
         '<th class="w-stt">STT</th>'
-        f"<th>Tiêu chí đánh giá</th>{grade_heads}</tr>"
+        f"<th>Tiêu chí đánh giá</th>{GRADE_HEADS}</tr>"
         + row_tag(f"for group in {groups}")
         + '<tr class="group"><td colspan="6">{{ group.title }}</td></tr>'
         + row_tag("for c in group.criteria")
@@ -463,8 +469,7 @@ def comments() -> str:
 
 def ballot() -> str:
     """Mẫu 7 and Mẫu 10 (_phieu.html): one copy per voter, each on its own page."""
-    level_heads = "".join(f'<th class="w-grade">{{{{ levels[{i}].name }}}}</th>'
-                          for i in range(4))
+    level_heads = four_heads("levels[{i}].name")
     table = ('<table class="grid" data-widths="6,28,22,11,11,11,11"><tr>'
              '<th class="w-stt">STT</th><th>Họ và tên</th>'
              f"<th>Chức vụ</th>{level_heads}</tr>" + row_tag("for row in rows")
@@ -536,13 +541,11 @@ def cell_committee_list() -> str:
 
 def sub_summary() -> str:
     """Mẫu 5 / 5a and 9 / 9a / 9b (_tong_hop_truc_thuoc.html)."""
-    grade_heads = "".join(f'<th class="w-grade">{{{{ grade_names[{i}] }}}}</th>'
-                          for i in range(4))
     counts = "".join(f'<td class="num">{{{{ row.counts.get(grade_names[{i}], \'\') }}}}</td>'
                      for i in range(4))
     table = ('<table class="grid" data-widths="5,30,9,9,9,9,15,14"><tr>'
              '<th class="w-stt">STT</th><th>{{ what }}</th>'
-             f"{grade_heads}<th>Mức cao nhất theo tiêu chí</th>"
+             f"{GRADE_HEADS}<th>Mức cao nhất theo tiêu chí</th>"
              "<th>Kết quả biểu quyết của đảng ủy</th></tr>"
              + row_tag("for row in rows")
              + f'<tr><td class="num">{{{{ loop.index }}}}</td><td>{{{{ row.name }}}}</td>{counts}'
