@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from decimal import Decimal
 
 from babel.numbers import format_decimal
 
@@ -72,7 +73,7 @@ def short_date(day: date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
-def number(value: float | int, decimals: int = 0) -> str:
+def number(value: float | int | Decimal, decimals: int = 0) -> str:
     """`1.234` and `0,5`: Vietnamese separators, via babel's vi locale."""
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
     return str(format_decimal(value, format=pattern, locale="vi"))
