@@ -28,7 +28,7 @@ from pipeline.model import Unit
 from pipeline.pdfdigest import pages_digest
 from pipeline.profiles import ChecklistItem, Profile
 from pipeline.render import Renderer
-from pipeline.rules import Assessment, Rating, ratings_under
+from pipeline.rules import Assessment, Rating, member_cap_groups, ratings_under
 from pipeline.typography import TYPOGRAPHY
 
 MANIFEST_NAME = "ho-so.json"
@@ -289,11 +289,11 @@ def build_manifest(unit: Unit, profile: Profile, a: Assessment,
         "items": items,
         "findings": [{"rule": f.rule, "severity": f.severity.value, "subject": f.subject,
                       "message": f.message, "source": f.source} for f in a.findings],
-        "ratings": ratings_summary(unit, a),
+        "ratings": ratings_summary(unit, a, profile),
     }
 
 
-def ratings_summary(unit: Unit, a: Assessment) -> dict[str, object]:
+def ratings_summary(unit: Unit, a: Assessment, profile: Profile) -> dict[str, object]:
     """The counts `check` needs to recompute the group rules without the unit folder.
 
     `sub_units` and `sub_committees` are the organisations directly under the base;
@@ -305,7 +305,14 @@ def ratings_summary(unit: Unit, a: Assessment) -> dict[str, object]:
         unrated = sum(1 for r in ratings if r.level is None)
         return {"group": name, "levels": levels, "not_rated": unrated}
 
-    groups = [group("members", a.members), group("committee_members", a.committee_members)]
+    members = group("members", a.members)
+    groups = [members, group("committee_members", a.committee_members)]
+    by_role = member_cap_groups(unit, a.members, profile.rules)
+    if len(by_role) > 1 or by_role[0][0]:
+        # The cap is counted per group of similar role (Quy định 366); "members" stays for
+        # the organisation's threshold but is not a cap group.
+        members["cap"] = False
+        groups += [group(f"members:{kind}", ratings) for kind, ratings in by_role]
     if a.sub_units:
         groups += [group("sub_units", ratings_under(unit, None, a.sub_units)),
                    group("sub_committees", ratings_under(unit, None, a.sub_committees)),
@@ -316,6 +323,7 @@ def ratings_summary(unit: Unit, a: Assessment) -> dict[str, object]:
                        group(f"sub_committees:{section.code}",
                              ratings_under(unit, section.code, a.sub_committees))]
     return {
+        "cap_ratio": unit.cap_ratio if unit.cap_ratio is not None else profile.rules.cap_ratio,
         "organisation": a.organisation.level.name if a.organisation.level else None,
         "committee": a.committee.level.name if a.committee and a.committee.level else None,
         "groups": groups,

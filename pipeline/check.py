@@ -17,7 +17,7 @@ import json
 import multiprocessing
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from pypdf import PdfReader
 from pipeline.errors import HosoError, UnreadableDossierError
 from pipeline.levels import Level
 from pipeline.pdfdigest import pages_digest
-from pipeline.profiles import Profile, load_profile
+from pipeline.profiles import Profile, RuleParams, load_profile
 from pipeline.rules import cap_violation, threshold_violation
 
 MAX_BYTES = 300 * 1024 * 1024
@@ -338,7 +338,8 @@ def _with_manifest(path: Path, reader: PdfReader, manifest: dict[str, Any],
     unit_type = str(unit.get("type", ""))
     profile_id = str(manifest.get("profile", ""))
     try:
-        profile: Profile | None = load_profile(profile_id)
+        # A name read from a received file is data: a bundled id, never a path.
+        profile: Profile | None = load_profile(profile_id, allow_path=False)
     except HosoError:
         profile = None
         problems.append(f"bộ quy định «{profile_id}» trong bảng kê không có trong hoso")
@@ -475,6 +476,18 @@ def _group_levels(manifest: dict[str, Any], name: str) -> dict[str, int]:
     return {}
 
 
+def _cap_rules(manifest: dict[str, Any], profile: Profile) -> RuleParams:
+    """The profile's rules with the cap the dossier claims, within what the regime allows
+    (a claimed 25 % stands only where the profile has that exception)."""
+    claimed = manifest["ratings"].get("cap_ratio")
+    rules = profile.rules
+    ceiling = max(rules.cap_ratio, rules.cap_ratio_exception)
+    if isinstance(claimed, int | float) and not isinstance(claimed, bool) \
+            and 0 < claimed <= ceiling + 1e-9:
+        return replace(rules, cap_ratio=float(claimed))
+    return rules
+
+
 def _violations(manifest: dict[str, Any], profile: Profile | None, unit_type: str
                 ) -> list[str]:
     out = [f"{f.get('subject')}: {f.get('message')} ({f.get('source')})"
@@ -483,11 +496,13 @@ def _violations(manifest: dict[str, Any], profile: Profile | None, unit_type: st
     if profile is None or "ratings" not in manifest:
         return out
     listed = {f.get("rule") for f in manifest.get("findings") or [] if isinstance(f, dict)}
+    rules = _cap_rules(manifest, profile)
     for group in (manifest["ratings"].get("groups") or []):
+        if not isinstance(group, dict) or group.get("cap") is False:
+            continue
         levels = _group_levels(manifest, str(group.get("group")))
         below = levels.get("HTNV", 0) + levels.get("KHTNV", 0)
-        reason = cap_violation(levels.get("HTXSNV", 0), levels.get("HTTNV", 0), below,
-                               profile.rules)
+        reason = cap_violation(levels.get("HTXSNV", 0), levels.get("HTTNV", 0), below, rules)
         if reason and "gioi-han-20" not in listed:
             out.append(f"{group.get('group')}: {reason} (tính lại; bảng kê không ghi vi phạm này)")
     organisation = Level.parse(str(manifest["ratings"].get("organisation") or ""))
@@ -545,12 +560,11 @@ def _without_manifest(path: Path, reader: PdfReader, outline: list[OutlineEntry]
 def check_folder(folder: Path) -> CheckReport:
     """What a build of this folder would contain, without rendering anything."""
     from pipeline.assemble import Status, plan_parts
-    from pipeline.dossier import plan_forms, rendered_keys
-    from pipeline.load import load_unit
+    from pipeline.dossier import load_for, plan_forms, rendered_keys, unit_profile
     from pipeline.rules import assess
 
-    profile = load_profile()
-    unit = load_unit(folder)
+    profile = unit_profile(folder, None)
+    unit = load_for(folder, profile)
     assessment = assess(unit, profile)
     generated = rendered_keys(plan_forms(unit, profile, assessment))
     items = []

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from pipeline import __version__
-from pipeline.errors import HosoError, UnreadableDossierError
+from pipeline.errors import HosoError, UnreadableDossierError, UsageError
 from pipeline.model import UnitType
 from pipeline.paths import DEFAULT_SAMPLE
 from pipeline.profiles import DEFAULT_PROFILE, available_profiles
@@ -59,12 +59,13 @@ def main(ctx: click.Context, verbose: bool) -> None:
 @click.argument("unit_dir", required=False, type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(path_type=Path),
               help="Thư mục kết quả (mặc định out/<tên-đơn-vị>-<năm>).")
-@click.option("--profile", default=DEFAULT_PROFILE, show_default=True,
-              help=f"Bộ quy định áp dụng: {', '.join(available_profiles())}.")
+@click.option("--profile", default=None,
+              help=f"Bộ quy định áp dụng ({', '.join(available_profiles())}); mặc định theo "
+                   "quy_dinh trong don-vi.yaml, nếu không có thì theo năm đánh giá.")
 @click.option("--jobs", default=0, type=click.IntRange(0, 64),
               help="Số tiến trình dựng PDF song song (mặc định: tự chọn theo số nhân CPU).")
 @click.pass_context
-def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: str,
+def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: str | None,
           jobs: int) -> None:
     """Dựng tập hồ sơ PDF (và các mẫu PDF, DOCX) từ thư mục đơn vị.
 
@@ -87,10 +88,12 @@ def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: 
 @click.argument("unit_dir", required=False, type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(path_type=Path),
               help="Thư mục kết quả (mặc định out/<tên-đơn-vị>-<năm>/chuan-bi).")
-@click.option("--profile", default=DEFAULT_PROFILE, show_default=True,
-              help=f"Bộ quy định áp dụng: {', '.join(available_profiles())}.")
+@click.option("--profile", default=None,
+              help=f"Bộ quy định áp dụng ({', '.join(available_profiles())}); mặc định theo "
+                   "quy_dinh trong don-vi.yaml, nếu không có thì theo năm đánh giá.")
 @click.pass_context
-def prepare(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: str) -> None:
+def prepare(ctx: click.Context, unit_dir: Path | None, out: Path | None,
+            profile: str | None) -> None:
     """In sẵn các mẫu phát trước hội nghị: bản kiểm điểm, phiếu biểu quyết, phiếu 3-213.
 
     Không cần kết quả bỏ phiếu. Không ghi UNIT_DIR thì dùng hồ sơ mẫu đi kèm.
@@ -142,6 +145,45 @@ def _tally_line(r: Any) -> str:
     else:
         outcome = "KHÔNG HỢP LỆ: không mức nào được trên 50% tổng số"
     return f"{r.name}: {outcome} [{votes}]"
+
+
+@main.command()
+@click.argument("csv_file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--profile", default=DEFAULT_PROFILE, show_default=True,
+              help="Bộ quy định cho các ngưỡng điểm (phải chấm theo điểm).")
+@click.pass_context
+def score(ctx: click.Context, csv_file: Path, fmt: str, profile: str) -> None:
+    """Xếp loại theo điểm và điều kiện hoàn thành nhiệm vụ (Quy định 366, Điều 11)."""
+    from pipeline.profiles import load_profile
+    from pipeline.scoring import score_file
+
+    def action() -> int:
+        rules = load_profile(profile).rules
+        if not rules.scored:
+            raise UsageError(f"bộ quy định «{profile}» không xếp loại theo điểm; dùng "
+                             f"{DEFAULT_PROFILE}")
+        rows = score_file(csv_file, rules.score)
+        if fmt == "json":
+            click.echo(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2))
+        else:
+            for r in rows:
+                click.echo(_score_line(r))
+        return 0 if all(r.outcome.determined for r in rows) else 1
+
+    _run(ctx.obj["verbose"], action)
+
+
+def _score_line(r: Any) -> str:
+    from pipeline.scoring import points
+
+    outcome = r.outcome
+    level = outcome.level
+    head = (f"{level.name} ({level.full_name})" if level
+            else "CHƯA XÁC ĐỊNH: cấp có thẩm quyền xem xét, quyết định")
+    why = f" — {'; '.join(outcome.reasons)}" if outcome.reasons else ""
+    return f"{r.name}: {points(outcome.total)} điểm, {head}{why}"
 
 
 @main.command()
@@ -197,13 +239,16 @@ def preview(ctx: click.Context, pdf: Path, out: Path | None,
               type=click.Choice([t.value for t in UnitType]),
               help="Loại tổ chức cơ sở đảng.")
 @click.option("--year", type=int, help="Năm đánh giá (mặc định năm nay).")
+@click.option("--quy-dinh", "regime", type=click.Choice(available_profiles()),
+              help="Bộ quy định (mặc định theo năm đánh giá).")
 @click.pass_context
-def init(ctx: click.Context, folder: Path, kind: str, year: int | None) -> None:
+def init(ctx: click.Context, folder: Path, kind: str, year: int | None,
+         regime: str | None) -> None:
     """Tạo thư mục đơn vị trống, có chú thích, để điền dữ liệu."""
     from pipeline.scaffold import init_unit
 
     def action() -> int:
-        written = init_unit(folder, UnitType(kind), year)
+        written = init_unit(folder, UnitType(kind), year, regime)
         click.echo(f"Đã tạo {folder}/ với {len(written)} tệp. Đọc {folder}/HUONG-DAN.txt, "
                    f"điền dữ liệu rồi chạy: hoso build {folder}")
         return 0

@@ -17,10 +17,10 @@ from pypdf import PdfReader, PdfWriter
 from pipeline import assemble
 from pipeline.assemble import BoundDossier, Status
 from pipeline.forms import FormDoc, FormRequest, build_form
-from pipeline.load import load_unit
-from pipeline.model import Unit
+from pipeline.load import load_unit, regime_hint
+from pipeline.model import Activity, Unit
 from pipeline.output import write_atomically
-from pipeline.profiles import ChecklistItem, Profile, load_profile
+from pipeline.profiles import ChecklistItem, Profile, choose_profile
 from pipeline.render import Renderer
 from pipeline.rules import Assessment, Severity, assess
 from pipeline.vntext import fold
@@ -46,21 +46,39 @@ class BuildResult:
         return 0 if self.complete else 1
 
 
-def build(unit_dir: Path, out: Path | None = None, profile_name: str = "qd124",
+def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = None,
           jobs: int = 0) -> BuildResult:
-    """Build the dossier; `jobs` 0 picks the number of rendering processes itself."""
-    profile = load_profile(profile_name)
-    unit = load_unit(unit_dir, form_ids=profile.form_ids)
+    """Build the dossier; `jobs` 0 picks the number of rendering processes itself.
+
+    `profile_name` overrides the regime; by default the unit's quy_dinh, else its year,
+    chooses it (profiles.choose_profile)."""
+    profile = unit_profile(unit_dir, profile_name)
+    unit = load_for(unit_dir, profile)
     assessment = assess(unit, profile)
     renderer = Renderer()
     forms = render_forms(plan_forms(unit, profile, assessment), renderer, jobs)
     parts = assemble.plan_parts(unit, profile, assessment, rendered_by_key(forms))
     dossier = assemble.bind(unit, profile, assessment, parts, renderer)
-    report = report_lines(unit, dossier, assessment)
+    report = report_lines(unit, dossier, assessment, profile)
     target = out or Path("out") / unit.slug
     write_atomically(target, output_files(dossier, forms, report, renderer))
     complete = not dossier.missing and not assessment.errors
     return BuildResult(target, unit, dossier.pages, tuple(report), complete)
+
+
+def unit_profile(unit_dir: Path, override: str | None) -> Profile:
+    """`--profile`, else don-vi.yaml's quy_dinh, else the regime of the review year."""
+    named, year = regime_hint(unit_dir)
+    return choose_profile(override, named, year)
+
+
+def load_for(unit_dir: Path, profile: Profile, before_meetings: bool = False) -> Unit:
+    """The unit, loaded with what its regime requires: ballots, or (Quy định 366) scores."""
+    rules = profile.rules
+    return load_unit(unit_dir, ballots_required=not (before_meetings or rules.scored),
+                     form_ids=profile.form_ids,
+                     scores_required=rules.scored and not before_meetings,
+                     cap_ratio_max=rules.cap_ratio_exception)
 
 
 def plan_forms(unit: Unit, profile: Profile, a: Assessment) -> list[FormDoc]:
@@ -112,6 +130,8 @@ def _subjects(unit: Unit, per: str | None) -> list[str | None]:
         return [s.code for s in unit.sub_units]
     if per == "section":
         return [s.code for s in unit.sections_with_cells]
+    if per == "member":
+        return [m.code for m in unit.members if m.activity is Activity.ACTIVE]
     voting: list[str | None] = [s.code for s in unit.sub_units if unit.members_of(s.code)]
     if per == "cell":
         return voting or [None]
@@ -140,11 +160,11 @@ class PrepareResult:
     files: tuple[str, ...]
 
 
-def prepare(unit_dir: Path, out: Path | None = None, profile_name: str = "qd124",
+def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = None,
             jobs: int = 0) -> PrepareResult:
     """Write the handouts: Mẫu 2 per member, ballots, 3-213 requests, blank grids."""
-    profile = load_profile(profile_name)
-    unit = load_unit(unit_dir, ballots_required=False, form_ids=profile.form_ids)
+    profile = unit_profile(unit_dir, profile_name)
+    unit = load_for(unit_dir, profile, before_meetings=True)
     assessment = assess(unit, profile)
     renderer = Renderer()
     forms = render_forms(plan_handouts(unit, profile, assessment), renderer, jobs)
@@ -191,8 +211,10 @@ def _render_pdf(html: str) -> bytes:
     return _WORKER.pdf(html)
 
 
-def report_lines(unit: Unit, dossier: BoundDossier, a: Assessment) -> list[str]:
-    lines = [f"Hồ sơ {unit.name} năm {unit.year}: {dossier.pages} trang."]
+def report_lines(unit: Unit, dossier: BoundDossier, a: Assessment,
+                 profile: Profile) -> list[str]:
+    lines = [f"Hồ sơ {unit.name} năm {unit.year}: {dossier.pages} trang. Áp dụng "
+             f"{profile.title} (bộ quy định {profile.id})."]
     for p in dossier.placed:
         part = p.part
         if part.status is Status.MISSING:

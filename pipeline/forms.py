@@ -11,14 +11,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
 from pipeline.content import allowed_level, catalogue, grade_counts
 from pipeline.levels import LEVELS, Level
-from pipeline.model import Activity, Member, Role, Signatory, SubUnitType, Unit, UnitType
-from pipeline.profiles import Profile
-from pipeline.rules import Assessment, Rating, RatingStatus, classifiable, ratings_under
+from pipeline.model import (
+    Activity,
+    Member,
+    Role,
+    ScoreEntry,
+    Signatory,
+    SubUnitType,
+    Unit,
+    UnitType,
+)
+from pipeline.profiles import ChecklistItem, Profile
+from pipeline.rules import (
+    Assessment,
+    Rating,
+    RatingStatus,
+    classifiable,
+    member_kind,
+    ratings_under,
+)
+from pipeline.scoring import GENERAL_MAX, RESULTS_MAX, points
 from pipeline.vntext import date_words, header_date, number, short_date
 
 # Document-type codes of the number line (typography.md "Dates and numbers").
@@ -102,6 +120,14 @@ class Summary:
 
 Builder = Callable[[FormRequest], dict[str, Any] | None]
 
+# How the text names what a level rests on: the members' vote, or (Quy định 366) the
+# self-score checked by the body in charge ("thẩm định").
+VOTE_WORDS = {"basis_words": "bỏ phiếu", "basis_vote": "biểu quyết",
+              "basis_meeting": "bỏ phiếu kín", "list_words": "PHIẾU XẾP LOẠI"}
+SCORE_WORDS = {"basis_words": "chấm điểm, thẩm định", "basis_vote": "chấm điểm, thẩm định",
+               "basis_meeting": "thẩm định điểm tự chấm,",
+               "list_words": "KẾT QUẢ CHẤM ĐIỂM, XẾP LOẠI"}
+
 
 def build_form(request: FormRequest, item: str | None = None, title: str = "",
                section: str = "organisation") -> FormDoc | None:
@@ -109,7 +135,9 @@ def build_form(request: FormRequest, item: str | None = None, title: str = "",
     context = BUILDERS[request.form](request)
     if context is None:
         return None
-    context.update(unit=request.unit, a=request.a, profile=request.profile)
+    scored = request.profile.rules.scored
+    context.update(unit=request.unit, a=request.a, profile=request.profile, scored=scored,
+                   **(SCORE_WORDS if scored else VOTE_WORDS))
     return FormDoc(request.form, item, title or context["doc"].title,
                    f"{request.form}.html", MappingProxyType(context), request.subject,
                    section)
@@ -199,6 +227,19 @@ def member_row(index: int, member: Member, rating: Rating) -> Row:
                note_for(rating) or ("Dự bị" if not member.official else ""))
 
 
+def basis_text(rating: Rating | None, scored: bool, words: bool = False) -> str:
+    """What a proposed level rests on: the reviewed score (Quy định 366) or the vote."""
+    if rating is None:
+        return ""
+    if scored and rating.score is not None:
+        value = points(rating.score.sheet.total)
+        return f"{value}/100 điểm" if not words else f"{value}/100 điểm thẩm định"
+    if rating.result is not None:
+        notation = rating.result.cumulative_notation()
+        return notation if not words else f"kết quả biểu quyết {notation}"
+    return ""
+
+
 def note_for(rating: Rating) -> str:
     if rating.head_decided and rating.result:
         a, b = rating.result.candidates
@@ -253,11 +294,15 @@ def _to_trinh(r: FormRequest) -> dict[str, Any]:
         rows.append({
             "name": member.name,
             "post": f"{role_label(member, _cell_names(unit))}; {member.post}".strip("; "),
-            "notation": rating.result.cumulative_notation() if rating.result else "",
+            "notation": basis_text(rating, r.profile.rules.scored),
             "label": rating.label,
         })
     return {
         "doc": doc_info(r, "TỜ TRÌNH", subject, ("Như trên",)),
+        "basis_head": "Điểm thẩm định" if r.profile.rules.scored else "Kết quả biểu quyết",
+        "organisation_basis": basis_text(a.organisation, r.profile.rules.scored, True),
+        "committee_basis": basis_text(a.committee, r.profile.rules.scored, True)
+        if a.committee else "",
         "committee_name": committee_name(unit),
         "committee_rows": rows,
         "summary": summary(a.members),
@@ -375,6 +420,7 @@ def _collective_report(r: FormRequest) -> dict[str, Any] | None:
     if narrative is None and not r.handout:
         return None
     level = None if r.handout or r.a.committee is None else r.a.committee.level
+    entry = None if r.handout else r.unit.score_for("", collective=True, committee=True)
     return {
         "doc": doc_info(r, "BÁO CÁO", f"kiểm điểm tập thể {committee_name(r.unit)} năm "
                         f"{r.unit.year}", (r.unit.parent_body,)),
@@ -382,7 +428,29 @@ def _collective_report(r: FormRequest) -> dict[str, Any] | None:
         "headings": catalogue().sections("bao_cao_tap_the"),
         "narrative": None if r.handout else narrative,
         "level": level,
+        "score_rows": score_rows(entry),
     }
+
+
+def score_rows(entry: ScoreEntry | None) -> tuple[tuple[str, str, str, str], ...]:
+    """Part B of Mẫu 01 / 2A–2C / 05 (Hướng dẫn 43): each group of criteria with its
+    maximum, the self-score and the reviewed score; blank cells to fill in by hand."""
+
+    def shown(value: Decimal | None) -> str:
+        return points(value) if value is not None else ""
+
+    reviewed = entry is not None and entry.reviewed
+    general = entry.sheet.general if reviewed and entry else None
+    results = entry.sheet.results if reviewed and entry else None
+    return (
+        ("I. Tiêu chí chung", points(GENERAL_MAX),
+         shown(entry.self_general if entry else None), shown(general)),
+        ("II. Kết quả thực hiện nhiệm vụ", points(RESULTS_MAX),
+         shown(entry.self_results if entry else None), shown(results)),
+        ("Tổng cộng", points(GENERAL_MAX + RESULTS_MAX),
+         shown(entry.self_total if entry else None),
+         shown(entry.sheet.total if reviewed and entry else None)),
+    )
 
 
 def _grid(r: FormRequest, kind: str) -> dict[str, Any] | None:
@@ -433,6 +501,8 @@ def _person_sheet(r: FormRequest, member: Member, rating: Rating | None) -> dict
     manager = is_manager(unit, member)
     narrative = None if r.handout else unit.narrative("ca_nhan", member.code)
     party_post = role_label(member, names) if (member.base_role or member.cell_role) else ""
+    kind = member_kind(unit, member)
+    entry = None if r.handout else unit.score_for(member.code)
     return {
         "name": member.name,
         "birth": short_date(member.birth_date) if member.birth_date else "",
@@ -440,7 +510,10 @@ def _person_sheet(r: FormRequest, member: Member, rating: Rating | None) -> dict
         "party_post": party_post,
         "parent_line": unit.name if member.cell else unit.parent,
         "cell_line": names.get(member.cell, unit.name) if member.cell else unit.name,
-        "label": r.profile.label(r.form, "lanh_dao" if manager else "dang_vien"),
+        "label": r.profile.label(r.form, kind.value, "lanh_dao" if manager else "dang_vien"),
+        "kind": kind.label,
+        "score_rows": score_rows(entry),
+        "tasks": _task_line(entry),
         "headings": catalogue().sections("ban_kiem_diem_lanh_dao" if manager
                                          else "ban_kiem_diem_dang_vien"),
         "narrative": narrative,
@@ -467,11 +540,25 @@ def _cell_secretary(unit: Unit, cell: str | None) -> str:
     return ""
 
 
+def _task_line(entry: ScoreEntry | None) -> str:
+    if entry is None:
+        return ""
+    s = entry.sheet
+    return (f"Số nhiệm vụ được giao: {s.tasks}; hoàn thành: {s.done}, trong đó đúng tiến độ: "
+            f"{s.on_time}, vượt yêu cầu: {s.exceeded}.")
+
+
+def reviewed_members(unit: Unit, subject: str | None) -> list[Member]:
+    """Who gets a handout of their own: one member (per: member), else every active one."""
+    if subject is not None:
+        return [unit.member(subject)]
+    return [m for m in unit.members if m.activity is Activity.ACTIVE]
+
+
 def _personal_review(r: FormRequest) -> dict[str, Any] | None:
     unit = r.unit
     if r.handout:
-        members = [m for m in unit.members if m.activity is Activity.ACTIVE]
-        people = [_person_sheet(r, m, None) for m in members]
+        people = [_person_sheet(r, m, None) for m in reviewed_members(unit, r.subject)]
     else:
         if r.subject is None or unit.narrative("ca_nhan", r.subject) is None:
             return None
@@ -660,6 +747,106 @@ def _sub_unit_award(r: FormRequest) -> dict[str, Any] | None:
                     f"nhiệm vụ năm {r.unit.year}", "Điều 2", rows=rows)
 
 
+# --- the forms of Quy định 366 / Hướng dẫn 43 --------------------------------------------------
+
+
+def _task_note(rating: Rating) -> str:
+    entry = rating.score
+    if entry is None:
+        return note_for(rating) or "chưa có điểm"
+    s = entry.sheet
+    tasks = (f"{s.done}/{s.tasks} nhiệm vụ hoàn thành, {s.on_time} đúng hạn, "
+             f"{s.exceeded} vượt yêu cầu")
+    note = note_for(rating)
+    return f"{tasks}; {note}" if note else tasks
+
+
+def _score_summary(r: FormRequest, committees: bool) -> dict[str, Any] | None:
+    """Items (3) and (5) under Quy định 366: the collectives' scores."""
+    unit, a = r.unit, r.a
+    if committees:
+        ratings = ((a.committee,) if a.committee else ()) + a.sub_committees
+        what = "các tập thể cấp ủy" if a.sub_committees else "tập thể cấp ủy"
+    else:
+        ratings = (a.organisation, *a.sub_units)
+        what = "các tổ chức đảng" if a.sub_units else "tổ chức đảng"
+    if not any(x.score for x in ratings):
+        return None
+    rows = [Row(i, x.subject, x.name, "", x, _task_note(x))
+            for i, x in enumerate(ratings, start=1)]
+    subject = f"kết quả chấm điểm, đánh giá {what} năm {unit.year}"
+    return {"doc": doc_info(r, "BẢN TỔNG HỢP", subject, (unit.parent_body,), wide=True),
+            "rows": rows, "what": what, "deciding_body": deciding_body(unit)}
+
+
+def _organisation_scores(r: FormRequest) -> dict[str, Any] | None:
+    return _score_summary(r, committees=False)
+
+
+def _committee_scores(r: FormRequest) -> dict[str, Any] | None:
+    return _score_summary(r, committees=True)
+
+
+def _self_assessment(r: FormRequest) -> dict[str, Any] | None:
+    """Mẫu 05: one page per member; blank when handed out, else those with a score."""
+    unit = r.unit
+    if r.handout:
+        members = reviewed_members(unit, r.subject)
+    else:
+        members = [m for m in unit.members if unit.score_for(m.code)]
+    if not members:
+        return None
+    people = []
+    for member in members:
+        sheet = _person_sheet(r, member, None)
+        entry = None if r.handout else unit.score_for(member.code)
+        sheet["self_level"] = None if r.handout else member.self_rating
+        sheet["score_rows"] = score_rows(entry)
+        people.append(sheet)
+    doc = doc_info(r, "BẢN TỰ ĐÁNH GIÁ, CHẤM ĐIỂM", f"năm {unit.year}", (), numbered=False)
+    return {"doc": doc, "people": people}
+
+
+def _rerating(r: FormRequest) -> dict[str, Any] | None:
+    """Mẫu 03: the decision to re-rate (don-vi.yaml xep_loai_lai)."""
+    unit = r.unit
+    if not unit.reratings:
+        return None
+    rows = [{"name": unit.member(x.member).name, "post": unit.member(x.member).post,
+             "old": x.old.full_name, "new": x.new.full_name, "reason": x.reason}
+            for x in unit.reratings]
+    return decision(r, f"về việc xếp loại lại chất lượng đảng viên năm {unit.year}", "Điều 2",
+                    rows=rows)
+
+
+def _checklist(r: FormRequest) -> dict[str, Any]:
+    """Mẫu 04: what the dossier holds for each item of the checklist."""
+    unit, profile = r.unit, r.profile
+    rows = [{"item": f"({item.item})", "title": item.title_for(unit.year),
+             "status": _item_status(r, item, None)} for item in profile.organisation]
+    for code in unit.leaders:
+        member = unit.member(code)
+        rows.append({"item": "", "title": f"Hồ sơ cá nhân đồng chí {member.name}", "status": ""})
+        rows.extend({"item": f"({item.item})", "title": item.title_for(unit.year),
+                     "status": _item_status(r, item, code)} for item in profile.personal)
+    subject = f"hồ sơ kiểm điểm, đánh giá, xếp loại chất lượng năm {unit.year}"
+    return {"doc": doc_info(r, "DANH MỤC", subject, ()), "rows": rows}
+
+
+def _item_status(r: FormRequest, item: ChecklistItem, person: str | None) -> str:
+    unit = r.unit
+    if item.applies_to and unit.kind.value not in item.applies_to:
+        return f"Không áp dụng: {item.not_applicable}"
+    if item.only_if == "someone_htxsnv" and not r.a.someone_htxsnv:
+        return f"Không áp dụng: {item.not_applicable}"
+    if unit.attachments_for(item.item, person):
+        return "Có (bản quét)"
+    if item.form and "generated" in item.sources and item.form in BUILDERS \
+            and BUILDERS[item.form](FormRequest(unit, r.a, r.profile, item.form, person)):
+        return "Có"
+    return "Còn thiếu"
+
+
 BUILDERS: dict[str, Builder] = {
     "to-trinh-xep-loai": _to_trinh,
     "tong-hop-phieu-cap-uy-vien": _committee_tally,
@@ -683,4 +870,9 @@ BUILDERS: dict[str, Builder] = {
     "tong-hop-cham-diem-truc-thuoc": _sub_unit_summary,
     "tong-hop-cap-uy-truc-thuoc": _sub_committee_summary,
     "qd-khen-thuong-to-chuc-truc-thuoc": _sub_unit_award,
+    "tong-hop-diem-to-chuc": _organisation_scores,
+    "tong-hop-diem-cap-uy": _committee_scores,
+    "tu-danh-gia-ca-nhan": _self_assessment,
+    "qd-xep-loai-lai": _rerating,
+    "danh-muc-ho-so": _checklist,
 }

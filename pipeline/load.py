@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,7 +28,9 @@ from pipeline.model import (
     DocumentRef,
     Member,
     PersonBallot,
+    Rerating,
     Role,
+    ScoreEntry,
     Signatory,
     Source,
     Subject,
@@ -36,6 +39,7 @@ from pipeline.model import (
     Unit,
     UnitType,
 )
+from pipeline.scoring import GENERAL_MAX, RESULTS_MAX, Cells, Kind, parse_kind, parse_points
 from pipeline.tables import Column, Row, find_table, read_table
 from pipeline.tally import BallotCount
 from pipeline.vntext import fold, nfc, text_problem, upper
@@ -46,6 +50,7 @@ SUB_UNITS = "to-chuc-truc-thuoc"
 MEMBER_BALLOTS = "phieu-dang-vien"
 COMMITTEE_BALLOTS = "phieu-cap-uy-vien"
 COLLECTIVE_BALLOTS = "phieu-tap-the"
+SCORES = "diem-danh-gia"
 ATTACHMENTS_DIR = "dinh-kem"
 
 T = TypeVar("T")
@@ -69,6 +74,7 @@ MEMBER_COLUMNS = (
     Column("tu_xep_loai", ("Tự xếp loại", "Tự nhận mức xếp loại")),
     Column("chuyen_den", ("Chuyển đến trong năm", "Chuyển đến")),
     Column("ngay_giu_chuc_vu", ("Ngày giữ chức vụ", "Ngày bổ nhiệm")),
+    Column("thai_san", ("Nghỉ thai sản",)),
 )
 SUB_UNIT_COLUMNS = (
     Column("ma", ("Mã", "Mã tổ chức"), required=True),
@@ -99,10 +105,34 @@ COLLECTIVE_BALLOT_COLUMNS = (
     *VOTE_COLUMNS,
 )
 
+# The score table of Quy định 366 (Điều 11–12): one row per person or collective, with the
+# self-score and the score proposed after review ("thẩm định"), each as 30 + 70 points.
+SCORE_COLUMNS = (
+    Column("ma", ("Mã", "Mã đảng viên, tập thể"), required=True),
+    Column("ho_ten", ("Họ và tên", "Họ tên", "Tên")),
+    Column("doi_tuong", ("Đối tượng",)),
+    Column("tu_cham_chung", ("Tự chấm tiêu chí chung",), required=True),
+    Column("tu_cham_ket_qua", ("Tự chấm kết quả",), required=True),
+    Column("tham_dinh_chung", ("Thẩm định tiêu chí chung",)),
+    Column("tham_dinh_ket_qua", ("Thẩm định kết quả",)),
+    Column("tasks", ("Số nhiệm vụ", "Số nhiệm vụ được giao"), required=True),
+    Column("done", ("Hoàn thành", "Số hoàn thành"), required=True),
+    Column("on_time", ("Đúng hạn", "Hoàn thành đúng hạn"), required=True),
+    Column("exceeded", ("Vượt mức", "Vượt yêu cầu"), required=True),
+    Column("remedied", ("Đã khắc phục",)),
+    Column("discipline", ("Kỷ luật", "Kỷ luật trong năm")),
+    Column("violations", ("Vi phạm khác", "Vi phạm")),
+    Column("quyet_dinh", ("Mức quyết định", "Mức cấp có thẩm quyền quyết định")),
+)
+SCORE_HEADERS = {c.key: c.aliases[0] for c in SCORE_COLUMNS}
+ORGANISATION_KEYS = {"to chuc", "co so", "don vi", "to chuc dang"}
+COMMITTEE_KEYS = {"cap uy", "tap the cap uy", "chi uy", "dang uy", "ban chap hanh"}
+
 UNIT_KEYS = {
     "loai", "ten", "ky_hieu", "cap_tren", "co_quan_cap_tren", "dia_danh", "nam",
     "ngay_danh_gia", "ngay_thanh_lap", "co_cap_uy", "van_ban", "nguoi_ky",
-    "ho_so_ca_nhan", "noi_nhan", "dinh_kem", "nhan_mau",
+    "ho_so_ca_nhan", "noi_nhan", "dinh_kem", "nhan_mau", "quy_dinh", "ty_le_htxsnv",
+    "xep_loai_lai",
 }
 BASE_BODY = {"", "co so", "cap uy co so", "dang uy", "chi uy", "chi bo"}
 
@@ -234,11 +264,14 @@ def parse_sub_type(text: str) -> SubUnitType:
 
 
 def load_unit(folder: Path, ballots_required: bool = True,
-              form_ids: frozenset[str] = frozenset()) -> Unit:
+              form_ids: frozenset[str] = frozenset(), scores_required: bool = False,
+              cap_ratio_max: float = 0.0) -> Unit:
     """Read and validate everything in the unit folder; raise InputError with all problems.
 
     Before the meetings (hoso prepare) there are no ballots yet: `ballots_required=False`.
     `form_ids` are the profile's forms, which nhan_mau may name (none: not checked).
+    Under Quy định 366 the score table is what rates (`scores_required`), and a unit may
+    claim the higher HTXSNV cap up to `cap_ratio_max` (0: no exception in this regime).
     """
     if not folder.is_dir():
         raise InputError([Problem(str(folder), "", "không có thư mục đơn vị này")])
@@ -258,6 +291,9 @@ def load_unit(folder: Path, ballots_required: bool = True,
     narratives = content.load_narratives(folder, {m.code for m in members}, managers,
                                          c.problems)
     header = _unit_header(raw, kind, members, form_ids, c)
+    scores = _load_scores(folder, members, sub_units, c, scores_required)
+    cap = _cap_exception(raw.get("ty_le_htxsnv"), cap_ratio_max, c)
+    reratings = _reratings(raw.get("xep_loai_lai"), members, c)
     _check_ballot_totals(kind, members, sub_units, person_ballots, collective_ballots, c)
     if c.problems:
         raise InputError(sorted(set(c.problems), key=_problem_order))
@@ -272,8 +308,150 @@ def load_unit(folder: Path, ballots_required: bool = True,
         attachments=files,
         grades=grades,
         narratives=narratives,
+        scores=scores,
+        cap_ratio=cap[0],
+        cap_ratio_basis=cap[1],
+        reratings=reratings,
         **header,
     )
+
+
+def regime_hint(folder: Path) -> tuple[str | None, int | None]:
+    """`quy_dinh` and `nam` of don-vi.yaml, to choose the profile before the full load
+    (which reports any problem with them); (None, None) when they cannot be read."""
+    try:
+        data = yaml.safe_load((folder / UNIT_FILE).read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    regime, year = data.get("quy_dinh"), data.get("nam")
+    return (str(regime) if isinstance(regime, str) and regime else None,
+            year if isinstance(year, int) and not isinstance(year, bool) else None)
+
+
+def _load_scores(folder: Path, members: tuple[Member, ...], sub_units: tuple[SubUnit, ...],
+                 c: Collector, required: bool) -> tuple[ScoreEntry, ...]:
+    file, rows = _table(folder, SCORES, SCORE_COLUMNS, c, required)
+    by_code = {m.code: m for m in members}
+    cells = {s.code for s in sub_units}
+    entries = []
+    for row in rows:
+        key = _score_subject(row, by_code, cells, file, c)
+        if key is None:
+            continue
+        entry = _score_entry(row, key, file, c)
+        if entry is not None:
+            entries.append(entry)
+    _duplicates(file, [(f"{e.subject}/{e.collective}/{e.committee}", e.source)
+                       for e in entries], "dòng điểm (mã)", c)
+    return tuple(entries)
+
+
+def _score_subject(row: Row, by_code: dict[str, Member], cells: set[str], file: str,
+                   c: Collector) -> tuple[str, bool, bool] | None:
+    """(subject, collective, committee) of a row: DV01; «tổ chức» / «cấp ủy» of the base;
+    a sub-unit code, or «CB01 cấp ủy» for its committee."""
+    code = row.get("ma")
+    folded = fold(code)
+    if code in by_code:
+        member = by_code[code]
+        if row.get("ho_ten") and fold(row.get("ho_ten")) != fold(member.name):
+            c.add(file, f"dòng {row.line}", f"họ tên «{row.get('ho_ten')}» không khớp với mã "
+                  f"{code} («{member.name}») trong {MEMBERS}")
+        return code, False, False
+    if folded in ORGANISATION_KEYS:
+        return "", True, False
+    if folded in COMMITTEE_KEYS:
+        return "", True, True
+    head, _, rest = code.replace("/", " ").partition(" ")
+    if head in cells and (not rest or fold(rest) in COMMITTEE_KEYS | ORGANISATION_KEYS):
+        return head, True, fold(rest) in COMMITTEE_KEYS
+    c.add(file, f"dòng {row.line}, cột Mã", f"«{code}» không phải mã đảng viên trong "
+          f"{MEMBERS}, «tổ chức», «cấp ủy» hay mã một tổ chức trực thuộc (thêm «cấp ủy» "
+          "cho cấp ủy của tổ chức đó)")
+    return None
+
+
+def _score_entry(row: Row, key: tuple[str, bool, bool], file: str,
+                 c: Collector) -> ScoreEntry | None:
+    subject, collective, committee = key
+    cells = Cells(file, row, c.problems, SCORE_HEADERS)
+    default = Kind.COLLECTIVE if collective else Kind.INDIVIDUAL
+    kind = cells.get("doi_tuong", lambda t: parse_kind(t) if t.strip() else default, default)
+    if collective and kind is not Kind.COLLECTIVE:
+        c.add(file, f"dòng {row.line}, cột Đối tượng", "dòng của một tập thể phải có đối "
+              "tượng «tập thể»")
+    if not collective and kind is Kind.COLLECTIVE:
+        c.add(file, f"dòng {row.line}, cột Đối tượng", "dòng của một đảng viên không thể "
+              "có đối tượng «tập thể»")
+    self_general = cells.get("tu_cham_chung", parse_points, Decimal(0), GENERAL_MAX)
+    self_results = cells.get("tu_cham_ket_qua", parse_points, Decimal(0), RESULTS_MAX)
+    reviewed = bool(row.get("tham_dinh_chung") or row.get("tham_dinh_ket_qua"))
+    if reviewed and not (row.get("tham_dinh_chung") and row.get("tham_dinh_ket_qua")):
+        c.add(file, f"dòng {row.line}", "điểm thẩm định cần đủ hai cột: tiêu chí chung và "
+              "kết quả")
+        reviewed = False
+    sheet = cells.sheet(kind, "tham_dinh_chung" if reviewed else "tu_cham_chung",
+                        "tham_dinh_ket_qua" if reviewed else "tu_cham_ket_qua")
+    decided = c.parse(file, f"dòng {row.line}, cột Mức quyết định", row.get("quyet_dinh"),
+                      parse_optional_level, None)
+    if sheet is None:
+        return None
+    return ScoreEntry(subject, collective, committee, kind, self_general, self_results,
+                      sheet, reviewed, decided, Source(file, row.line))
+
+
+def _cap_exception(raw: Any, maximum: float, c: Collector) -> tuple[float | None, str]:
+    """ty_le_htxsnv: {ty_le: 25, can_cu: "Công văn số … của …"}: the higher cap the
+    competent level allowed for outstanding results (Quy định 366, Điều 11)."""
+    if raw is None:
+        return None, ""
+    if not isinstance(raw, dict) or not isinstance(raw.get("ty_le"), int | float) \
+            or isinstance(raw.get("ty_le"), bool):
+        c.add(UNIT_FILE, "ty_le_htxsnv", "phải là bảng {ty_le: 25, can_cu: văn bản cho phép}")
+        return None, ""
+    ratio = float(raw["ty_le"]) / 100
+    basis = raw.get("can_cu")
+    if not isinstance(basis, str) or not basis.strip():
+        c.add(UNIT_FILE, "ty_le_htxsnv.can_cu", "ghi văn bản của cấp có thẩm quyền cho phép "
+              "tỷ lệ này")
+    if maximum <= 0:
+        c.add(UNIT_FILE, "ty_le_htxsnv", "bộ quy định áp dụng không cho phép nâng tỷ lệ "
+              "HTXSNV; hãy xóa khóa này")
+        return None, ""
+    if not 0 < ratio <= maximum + 1e-9:
+        c.add(UNIT_FILE, "ty_le_htxsnv.ty_le", f"tỷ lệ {raw['ty_le']}% vượt mức tối đa "
+              f"{round(maximum * 100)}% mà quy định cho phép")
+        return None, ""
+    return ratio, nfc(str(basis or "").strip())
+
+
+def _reratings(raw: Any, members: tuple[Member, ...], c: Collector) -> tuple[Rerating, ...]:
+    """xep_loai_lai: [{ma, muc_cu, muc_moi, ly_do}]: ratings changed after the fact
+    (Mẫu 03 of Hướng dẫn 43)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        c.add(UNIT_FILE, "xep_loai_lai", "phải là danh sách {ma, muc_cu, muc_moi, ly_do}")
+        return ()
+    codes = {m.code for m in members}
+    out = []
+    for index, entry in enumerate(raw, start=1):
+        where = f"xep_loai_lai[{index}]"
+        if not isinstance(entry, dict) or str(entry.get("ma", "")) not in codes:
+            c.add(UNIT_FILE, where, "cần «ma» là mã một đảng viên trong dang-vien")
+            continue
+        old = c.parse(UNIT_FILE, where + ".muc_cu", str(entry.get("muc_cu", "")),
+                      parse_level, Level.HTNV)
+        new = c.parse(UNIT_FILE, where + ".muc_moi", str(entry.get("muc_moi", "")),
+                      parse_level, Level.HTNV)
+        reason = entry.get("ly_do")
+        if not isinstance(reason, str) or not reason.strip():
+            c.add(UNIT_FILE, where + ".ly_do", "ghi lý do xếp loại lại")
+            reason = ""
+        out.append(Rerating(str(entry["ma"]), old, new, nfc(reason.strip())))
+    return tuple(out)
 
 
 def _problem_order(p: Problem) -> tuple[str, int, str]:
@@ -366,7 +544,21 @@ def _unit_header(raw: dict[str, Any], kind: UnitType, members: tuple[Member, ...
         "signatory": _signatory(raw.get("nguoi_ky"), kind, members, c),
         "recipients": tuple(_string_list(raw, "noi_nhan", c)),
         "labels": _labels(raw.get("nhan_mau"), form_ids, c),
+        "regime": _regime(raw.get("quy_dinh"), c),
     }
+
+
+def _regime(raw: Any, c: Collector) -> str | None:
+    if raw is None:
+        return None
+    from pipeline.profiles import available_profiles
+
+    known = available_profiles()
+    if not isinstance(raw, str) or raw not in known:
+        c.add(UNIT_FILE, "quy_dinh", f"«{raw}» không phải bộ quy định nào; dùng: "
+              + ", ".join(known))
+        return None
+    return raw
 
 
 def _labels(raw: Any, form_ids: frozenset[str], c: Collector) -> tuple[tuple[str, str], ...]:
@@ -576,6 +768,8 @@ def _member(row: Row, file: str, kind: UnitType, cells: set[str], c: Collector) 
         source=Source(file, row.line),
         appointed=c.parse(file, where + ", cột Ngày giữ chức vụ", row.get("ngay_giu_chuc_vu"),
                           parse_optional_date, None),
+        maternity_leave=c.parse(file, where + ", cột Nghỉ thai sản", row.get("thai_san"),
+                                parse_bool, False),
     )
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 
 from pipeline.content import Grades, Narrative
 from pipeline.levels import Level
+from pipeline.scoring import Kind, ScoreSheet
 from pipeline.tally import BallotCount
 
 
@@ -81,6 +83,7 @@ class Member:
     birth_date: date | None
     source: Source
     appointed: date | None = None  # when they took their committee post, if this year
+    maternity_leave: bool = False  # nghỉ thai sản trong năm (Quy định 366, Điều 11)
 
     @property
     def votes(self) -> bool:
@@ -137,6 +140,37 @@ class CollectiveBallot:
 
 
 @dataclass(frozen=True)
+class ScoreEntry:
+    """One row of the score table (diem-danh-gia): a person's or a collective's self-score
+    and the score proposed after review ("thẩm định"), Quy định 366, Điều 11–12."""
+
+    subject: str  # member code, sub-unit code, or "" for the base organisation
+    collective: bool
+    committee: bool  # a collective: its committee, not the organisation itself
+    kind: Kind
+    self_general: Decimal
+    self_results: Decimal
+    sheet: ScoreSheet  # the reviewed values (the self-scores where none was proposed)
+    reviewed: bool  # a "thẩm định" score was given
+    decided: Level | None  # the competent level's decision where the rule cannot decide
+    source: Source
+
+    @property
+    def self_total(self) -> Decimal:
+        return self.self_general + self.self_results
+
+
+@dataclass(frozen=True)
+class Rerating:
+    """A rating changed after the fact (Mẫu 03, decision to re-rate), from don-vi.yaml."""
+
+    member: str
+    old: Level
+    new: Level
+    reason: str
+
+
+@dataclass(frozen=True)
 class Attachment:
     """A scanned or external document for an item; `person` set for a personal item."""
 
@@ -189,6 +223,16 @@ class Unit:
     grades: tuple[Grades, ...] = field(default=())  # danh-gia.yaml
     narratives: tuple[Narrative, ...] = field(default=())  # kiem-diem/, y-kien/
     labels: tuple[tuple[str, str], ...] = field(default=())  # nhan_mau: form → "Mẫu 3đ"
+    regime: str | None = None  # quy_dinh: the profile the unit names (qd366 …)
+    scores: tuple[ScoreEntry, ...] = field(default=())  # diem-danh-gia (Quy định 366)
+    cap_ratio: float | None = None  # a higher HTXSNV cap allowed by the competent level
+    cap_ratio_basis: str = ""  # the document that allowed it
+    reratings: tuple[Rerating, ...] = field(default=())
+
+    def score_for(self, subject: str, collective: bool = False,
+                  committee: bool = False) -> ScoreEntry | None:
+        return next((e for e in self.scores if e.subject == subject
+                     and e.collective == collective and e.committee == committee), None)
 
     def label_for(self, form: str) -> str | None:
         """The label the level above assigned to this unit's own form, if any."""

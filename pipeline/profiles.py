@@ -7,7 +7,9 @@ decisions and the parameters of the classification rules (dossier.md §6).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +17,13 @@ import yaml
 
 from pipeline.errors import InputError, Problem, UsageError
 from pipeline.paths import PROFILES
+from pipeline.scoring import ScoreParams
 
-DEFAULT_PROFILE = "qd124"
+# The regime in force (Quy định 366-QĐ/TW, from 30/8/2025); a unit's year picks its own.
+DEFAULT_PROFILE = "qd366"
 SOURCES = {"generated", "attachment"}
-CONDITIONS = {"someone_htxsnv"}
+CONDITIONS = {"someone_htxsnv", "someone_rerated"}
+PROFILE_ID = r"[a-z0-9][a-z0-9-]{0,40}"
 
 
 @dataclass(frozen=True)
@@ -28,8 +33,18 @@ class RuleParams:
     small_group_size: int
     small_group_requires_all_httnv: bool
     sick_leave_months: float
-    sick_leave_rule: str  # "cap_htnv" | "actual_time"
+    sick_leave_rule: str  # "cap_htnv" | "actual_time" | "actual_results"
     min_months_to_classify: int
+    basis: str = "ballots"  # "ballots": the members' vote; "score": Điều 11 of QĐ 366
+    score: ScoreParams = field(default_factory=ScoreParams)
+    new_member: str = "not_classified"  # < 6 months: "not_classified" | "not_reviewed"
+    cap_groups: str = "all"  # "all" | "by_kind": one cap group per role (lãnh đạo, …)
+    cap_ratio_exception: float = 0.0  # the higher cap a competent level may allow (0.25)
+    check_order: bool = False  # documents dated in the order of work (Điều 12)
+
+    @property
+    def scored(self) -> bool:
+        return self.basis == "score"
 
 
 @dataclass(frozen=True)
@@ -59,7 +74,8 @@ class FormSpec:
 
     form: str
     applies_to: tuple[str, ...]
-    per: str | None  # None, "sub_unit", "cell" (voting body), "committee", "section"
+    per: str | None  # None, "sub_unit", "cell" (voting body), "committee", "section",
+    # "member" (one handout per reviewed member)
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,12 @@ class Profile:
     personal: tuple[ChecklistItem, ...]
     other_forms: tuple[FormSpec, ...] = ()
     handouts: tuple[FormSpec, ...] = ()
+    years: tuple[int, int] = (0, 0)  # review years the regime applies to, both included
+    citations: tuple[tuple[str, str], ...] = ()  # rule id → the text a finding cites
+
+    def cite(self, rule: str, default: str) -> str:
+        """The source a finding of `rule` cites: the profile's own, else the default."""
+        return dict(self.citations).get(rule, default)
 
     @property
     def form_ids(self) -> frozenset[str]:
@@ -93,15 +115,51 @@ def available_profiles() -> list[str]:
     return sorted(p.stem for p in PROFILES.glob("*.yaml"))
 
 
-def load_profile(name_or_path: str = DEFAULT_PROFILE) -> Profile:
+def load_profile(name_or_path: str = DEFAULT_PROFILE, allow_path: bool = True) -> Profile:
+    """A bundled profile by id, or (`allow_path`) a district's own profile file.
+
+    A name read from a received file is data: `hoso check` passes allow_path=False, so
+    only a bundled id is ever looked up, never a path.
+    """
     path = Path(name_or_path)
-    if not path.suffix:
+    bundled = re.fullmatch(PROFILE_ID, name_or_path) is not None
+    if bundled:
         path = PROFILES / f"{name_or_path}.yaml"
-    if not path.is_file():
+    if not (bundled or allow_path) or not path.is_file():
         known = ", ".join(available_profiles())
-        raise UsageError(f"không có hồ sơ mẫu (profile) «{name_or_path}»; có: {known}")
+        raise UsageError(f"không có bộ quy định (profile) «{name_or_path}»; có: {known}")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return _parse(data, path.name)
+
+
+def choose_profile(override: str | None, named: str | None, year: int | None) -> Profile:
+    """The regime of a build: `--profile`, else the unit's quy_dinh, else its year."""
+    if override:
+        return load_profile(override)
+    if named:
+        return load_profile(named, allow_path=False)
+    return load_profile(profile_for_year(year) if year else DEFAULT_PROFILE)
+
+
+def profile_for_year(year: int) -> str:
+    """The bundled regime whose years include `year` (2018–2022 qd132-2022, 2023–2024
+    qd124, 2025 on qd366); the newest one for a year none names."""
+    spans = []
+    for name in available_profiles():
+        data = yaml.safe_load((PROFILES / f"{name}.yaml").read_text(encoding="utf-8"))
+        first, last = _years(data.get("years") if isinstance(data, dict) else None)
+        spans.append((first, last, name))
+        if first <= year <= last:
+            return name
+    return max(spans)[2] if spans else DEFAULT_PROFILE
+
+
+def _years(raw: Any) -> tuple[int, int]:
+    if isinstance(raw, dict):
+        first, last = raw.get("from", 0), raw.get("to", 9999)
+        if isinstance(first, int) and isinstance(last, int):
+            return first, last
+    return 0, 0
 
 
 def _parse(data: Any, file: str) -> Profile:
@@ -125,11 +183,12 @@ def _parse(data: Any, file: str) -> Profile:
         sick_leave_rule=str(need(rules, "sick_leave_rule", str, "rules.")),
         min_months_to_classify=int(need(rules, "min_months_to_classify", int, "rules.")),
     )
+    params = _extend(params, rules, file, problems)
     if params.cap_base not in {"httnv", "httnv_or_above"}:
         problems.append(Problem(file, "rules.cap_base", "phải là httnv hoặc httnv_or_above"))
-    if params.sick_leave_rule not in {"cap_htnv", "actual_time"}:
+    if params.sick_leave_rule not in {"cap_htnv", "actual_time", "actual_results"}:
         problems.append(Problem(file, "rules.sick_leave_rule",
-                                "phải là cap_htnv hoặc actual_time"))
+                                "phải là cap_htnv, actual_time hoặc actual_results"))
     labels = []
     for form, spec in sorted(need(data, "forms", dict, "").items()):
         label = spec.get("label", "") if isinstance(spec, dict) else ""
@@ -160,10 +219,49 @@ def _parse(data: Any, file: str) -> Profile:
         personal=sections["personal"],
         other_forms=other_forms,
         handouts=handouts,
+        years=_years(data.get("years")),
+        citations=tuple(sorted((str(k), str(v)) for k, v in
+                               (data.get("citations") or {}).items())),
     )
 
 
-PER_VALUES = {None, "sub_unit", "cell", "committee", "section"}
+CHOICES = {"basis": {"ballots", "score"}, "new_member": {"not_classified", "not_reviewed"},
+           "cap_groups": {"all", "by_kind"}}
+
+
+def _extend(params: RuleParams, rules: dict[str, Any], file: str,
+            problems: list[Problem]) -> RuleParams:
+    """The optional parameters added with Quy định 366; their defaults are qd124's."""
+    for key, allowed in CHOICES.items():
+        if key in rules and rules[key] not in allowed:
+            problems.append(Problem(file, f"rules.{key}", f"chỉ nhận {sorted(allowed)}"))
+    score = rules.get("score") or {}
+    if not isinstance(score, dict):
+        problems.append(Problem(file, "rules.score", "phải là bảng tham số"))
+        score = {}
+    known = ScoreParams.__dataclass_fields__
+    for key in sorted(set(score) - set(known)):
+        problems.append(Problem(file, f"rules.score.{key}", "tham số không có"))
+    try:
+        score_params = ScoreParams(**{k: Decimal(str(v)) for k, v in score.items()
+                                      if k in known})
+    except ArithmeticError:
+        problems.append(Problem(file, "rules.score", "tham số phải là số"))
+        score_params = ScoreParams()
+    return RuleParams(
+        **{k: getattr(params, k) for k in (
+            "cap_ratio", "cap_base", "small_group_size", "small_group_requires_all_httnv",
+            "sick_leave_months", "sick_leave_rule", "min_months_to_classify")},
+        basis=str(rules.get("basis", "ballots")),
+        score=score_params,
+        new_member=str(rules.get("new_member", "not_classified")),
+        cap_groups=str(rules.get("cap_groups", "all")),
+        cap_ratio_exception=float(rules.get("cap_ratio_exception", 0.0)),
+        check_order=bool(rules.get("check_order", False)),
+    )
+
+
+PER_VALUES = {None, "sub_unit", "cell", "committee", "section", "member"}
 
 
 def _spec(entry: Any, where: str, file: str, problems: list[Problem],
@@ -173,7 +271,7 @@ def _spec(entry: Any, where: str, file: str, problems: list[Problem],
         return FormSpec("", (), None)
     if entry.get("per") not in PER_VALUES:
         problems.append(Problem(file, where + ".per",
-                                "chỉ nhận sub_unit, cell, committee, section"))
+                                "chỉ nhận sub_unit, cell, committee, section, member"))
     return FormSpec(str(entry["form"]), tuple(entry.get("applies_to", ())), entry.get("per"))
 
 

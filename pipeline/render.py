@@ -29,6 +29,7 @@ from pipeline.content import GRADES
 from pipeline.docx_writer import normalize_zip
 from pipeline.levels import LEVELS
 from pipeline.paths import FONTS, ROOT, TEMPLATES
+from pipeline.scoring import points
 from pipeline.typography import TYPOGRAPHY
 from pipeline.vntext import number, upper
 
@@ -98,6 +99,10 @@ DOTS = "…" * 60  # a line to write on by hand
 DOTS_SHORT = "…" * 20
 
 
+# The four columns a score takes where a vote takes four levels (Quy định 366, Điều 11).
+SCORE_HEADS = ("Tự chấm (100)", "Tiêu chí chung (30)", "Kết quả nhiệm vụ (70)", "Tổng (100)")
+
+
 def pct(value: float) -> str:
     return number(value, 2) + "%"
 
@@ -109,7 +114,7 @@ def _share_vocabulary(env: Environment) -> Environment:
     """The filters and names both kinds of template may use."""
     env.filters["vn_upper"] = upper
     env.globals.update(levels=LEVELS, pct=pct, grade_names=GRADES, dots=DOTS,
-                       dots_short=DOTS_SHORT)
+                       dots_short=DOTS_SHORT, points=points, score_heads=SCORE_HEADS)
     return env
 
 

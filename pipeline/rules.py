@@ -9,7 +9,7 @@ It never changes a rating: a forbidden rating stays, and is reported.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 
@@ -20,11 +20,13 @@ from pipeline.model import (
     Ballot,
     Member,
     Role,
+    ScoreEntry,
     Subject,
     Unit,
     UnitType,
 )
 from pipeline.profiles import Profile, RuleParams
+from pipeline.scoring import Kind, ScoreOutcome, classify, points
 from pipeline.tally import TallyResult, TallyStatus, decide, tally
 from pipeline.vntext import number, short_date
 
@@ -65,6 +67,8 @@ class Rating:
     reason: str = ""
     result: TallyResult | None = None
     head_decided: bool = False
+    score: ScoreEntry | None = None  # the score it came from (Quy định 366)
+    outcome: ScoreOutcome | None = None  # what Điều 11 made of that score
 
     @property
     def label(self) -> str:
@@ -101,37 +105,56 @@ class Assessment:
         return tuple(f for f in self.findings if f.severity is Severity.ERROR)
 
 
-# --- sources (seed file §section), quoted in every finding -------------------------------
-SRC_TALLY = "001 §III.6.14, 002 §V.15–16"
-SRC_CAP = "000 §II.B.2.3, 001 §III.1.3"
-SRC_CAP_002 = "002 §IV.1.3"
-SRC_SMALL = "000 §II.B.6, 001 §III.6.11"
-SRC_HEAD = "000 §II.B.4, 001 §III.6.9"
-SRC_COMMITTEE = "000 §II.B.3.3"
-SRC_CCVC = "000 §II.B.2.3, 002 §IV.3.4"
-SRC_NOT_CLASSIFIED = "000 §II.B.6, 001 §III.6.3"
-SRC_NOT_REVIEWED = "000 §II.A.1.2"
-SRC_SICK = "000 §II.B.6, 003 §5.8"
-SRC_DISCIPLINE = "000 §II.B.2.3, 001 §III.2.3.d"
-SRC_THRESHOLD = "000 §II.B.1.3, 001 §III.1.3"
-SRC_GRADES = {"to_chuc": "000 §II.B.1.3", "cap_uy": "000 §II.B.3.3"}
+# --- sources, cited by name and section in every finding ---------------------------------
+# The seeds (shared/seeds) are plans and guides of real party committees; a clerk reads
+# their names, never our file codes. A profile may cite its own text per rule (citations:).
+K41 = "Kế hoạch 41-KH/ĐUK"  # seed 000, Đảng ủy Khối Cơ quan và Doanh nghiệp, Huế, 2022
+HD_HUYEN = "Hướng dẫn của Ban Thường vụ Huyện ủy (2023)"  # seed 001
+KH_SGD = "Kế hoạch của Đảng ủy Sở Giáo dục và Đào tạo TP. Hồ Chí Minh (2023)"  # seed 002
+HD01 = "Hướng dẫn 01-HD/BTCHU"  # seed 003
+QD366 = "Quy định 366-QĐ/TW"
+HD43 = "Hướng dẫn 43-HD/BTCTW"
+SRC_TALLY = f"{HD_HUYEN}, mục III.6.14; {KH_SGD}, mục V.15–16"
+SRC_CAP = f"{K41}, mục II.B.2.3; {HD_HUYEN}, mục III.1.3"
+SRC_CAP_002 = f"{KH_SGD}, mục IV.1.3"
+SRC_SMALL = f"{K41}, mục II.B.6; {HD_HUYEN}, mục III.6.11"
+SRC_HEAD = f"{K41}, mục II.B.4; {HD_HUYEN}, mục III.6.9"
+SRC_HEAD_NEW = f"{K41}, mục II.B.6"
+SRC_COMMITTEE = f"{K41}, mục II.B.3.3"
+SRC_CCVC = f"{K41}, mục II.B.2.3; {KH_SGD}, mục IV.3.4"
+SRC_NOT_CLASSIFIED = f"{K41}, mục II.B.6; {HD_HUYEN}, mục III.6.3"
+SRC_NOT_REVIEWED = f"{K41}, mục II.A.1.2"
+SRC_SICK = f"{K41}, mục II.B.6; {HD01}, mục 5.8"
+SRC_DISCIPLINE = f"{K41}, mục II.B.2.3; {HD_HUYEN}, mục III.2.3.d"
+SRC_THRESHOLD = f"{K41}, mục II.B.1.3; {HD_HUYEN}, mục III.1.3"
+SRC_GRADES = {"to_chuc": f"{K41}, mục II.B.1.3", "cap_uy": f"{K41}, mục II.B.3.3"}
+SRC_SCORE = f"{QD366}, Điều 11"
+SRC_ORDER = f"{QD366}, Điều 12; {HD43}"
 
 
 class _Findings:
-    def __init__(self) -> None:
+    """Collects findings; the profile may replace the default source of a rule."""
+
+    def __init__(self, profile: Profile | None = None) -> None:
         self.items: list[Finding] = []
+        self.profile = profile
+
+    def _source(self, rule: str, source: str) -> str:
+        return self.profile.cite(rule, source) if self.profile else source
 
     def error(self, rule: str, subject: str, message: str, source: str) -> None:
-        self.items.append(Finding(rule, Severity.ERROR, subject, message, source))
+        self.items.append(Finding(rule, Severity.ERROR, subject, message,
+                                  self._source(rule, source)))
 
     def warning(self, rule: str, subject: str, message: str, source: str) -> None:
-        self.items.append(Finding(rule, Severity.WARNING, subject, message, source))
+        self.items.append(Finding(rule, Severity.WARNING, subject, message,
+                                  self._source(rule, source)))
 
 
 def assess(unit: Unit, profile: Profile) -> Assessment:
     """Every rating of the unit and every violation of domain.md §4–§5."""
     params = profile.rules
-    out = _Findings()
+    out = _Findings(profile)
     members = tuple(_member_rating(unit, m, params, out) for m in unit.members)
     committee_members = tuple(
         _person_rating(unit, m, None, params, out, "cấp ủy viên")
@@ -155,6 +178,8 @@ def assess(unit: Unit, profile: Profile) -> Assessment:
     _check_heads(unit, assessment, out)
     _check_thresholds(unit, assessment, out)
     _check_grades(unit, assessment, out)
+    if params.check_order:
+        _check_order(unit, out)
     return Assessment(members, committee_members, cell_committee, organisation, committee,
                       sub_units, sub_committees, tuple(out.items))
 
@@ -189,10 +214,16 @@ def _member_rating(unit: Unit, member: Member, params: RuleParams, out: _Finding
     if months < params.min_months_to_classify:
         reason = (f"mới kết nạp ngày {short_date(member.admitted)}, chưa đủ "
                   f"{params.min_months_to_classify:02d} tháng")
-        if ballot:
-            out.warning("chua-du-6-thang", member.name, reason + "; có phiếu nhưng không "
-                        "được xếp loại", SRC_NOT_CLASSIFIED)
-        return Rating(member.code, member.name, RatingStatus.NOT_CLASSIFIED, reason=reason)
+        reviewed = params.new_member != "not_reviewed"
+        reason += "" if reviewed else ", không kiểm điểm, không xếp loại"
+        if ballot or (params.scored and unit.score_for(member.code)):
+            out.warning("chua-du-6-thang", member.name, reason + "; có phiếu hoặc điểm nhưng "
+                        "không được xếp loại", SRC_NOT_CLASSIFIED)
+        status = RatingStatus.NOT_CLASSIFIED if reviewed else RatingStatus.NOT_REVIEWED
+        return Rating(member.code, member.name, status, reason=reason)
+    if params.scored:
+        return _from_score(member.code, member.name, unit.score_for(member.code), ballot,
+                           params, out, "đảng viên")
     return _from_ballot(member.code, member.name, ballot, out, "đảng viên")
 
 
@@ -210,6 +241,9 @@ def _person_rating(unit: Unit, member: Member, body: str | None, params: RulePar
             out.warning("chua-du-6-thang", member.name, reason + "; có phiếu nhưng không "
                         f"được xếp loại {what}", SRC_NOT_CLASSIFIED)
         return Rating(member.code, member.name, RatingStatus.NOT_CLASSIFIED, reason=reason)
+    if params.scored:  # one score per person: their rating as a committee member too
+        return _from_score(member.code, member.name, unit.score_for(member.code), ballot,
+                           params, out, what)
     return _from_ballot(member.code, member.name, ballot, out, what)
 
 
@@ -228,7 +262,43 @@ def _collective(unit: Unit, code: str | None, subject: Subject, name: str,
         return Rating(code or "", name, RatingStatus.NOT_CLASSIFIED,
                       reason=f"mới thành lập ngày {short_date(founded)}, chưa đủ "
                              f"{params.min_months_to_classify:02d} tháng")
+    if params.scored:
+        entry = unit.score_for(code or "", collective=True,
+                               committee=subject is Subject.COMMITTEE)
+        return _from_score(code or "", name, entry, ballot, params, out, "tập thể")
     return _from_ballot(code or "", name, ballot, out, "tập thể")
+
+
+def _from_score(code: str, name: str, entry: ScoreEntry | None, ballot: Ballot | None,
+                params: RuleParams, out: _Findings, what: str) -> Rating:
+    """The level by the score rule (Quy định 366, Điều 11); a vote, where the body still
+    votes, must agree with it; an undetermined score waits for the competent level."""
+    if entry is None:
+        out.error("thieu-diem", name, f"chưa có điểm đánh giá {what} (bảng diem-danh-gia)",
+                  SRC_SCORE)
+        return Rating(code, name, RatingStatus.UNDECIDED, reason="chưa có điểm")
+    outcome = classify(entry.sheet, params.score)
+    level, reason = outcome.level, ""
+    where = f"{entry.source.file} {entry.source.where}"
+    if level is None and entry.decided is not None:
+        level, reason = entry.decided, "cấp có thẩm quyền quyết định (điểm chưa xác định mức)"
+    elif level is None:
+        out.error("chua-xac-dinh", name, f"{points(outcome.total)} điểm nhưng chưa xác định "
+                  f"được mức: {'; '.join(outcome.reasons)}. Ghi mức do cấp có thẩm quyền "
+                  f"quyết định vào cột «Mức quyết định» ({where})", SRC_SCORE)
+    elif entry.decided is not None and entry.decided is not level:
+        out.error("khac-muc-theo-diem", name, f"cột «Mức quyết định» ghi {entry.decided.name} "
+                  f"nhưng điểm và điều kiện xác định mức {level.name} ({where})", SRC_SCORE)
+    result = tally(ballot.count) if ballot else None
+    voted = decide(result, ballot.head_decision) if result and ballot else None
+    if voted is not None and level is not None and voted is not level:
+        out.error("bieu-quyet-khac-diem", name, f"biểu quyết xếp {voted.name} nhưng mức theo "
+                  f"điểm là {level.name} ({where})", SRC_SCORE)
+    status = RatingStatus.CLASSIFIED if level else RatingStatus.UNDECIDED
+    if level is None:
+        reason = "chưa xác định được mức theo điểm; chờ cấp có thẩm quyền quyết định"
+    return Rating(code, name, status, level, reason, result=result, score=entry,
+                  outcome=outcome)
 
 
 def _from_ballot(code: str, name: str, ballot: Ballot | None, out: _Findings,
@@ -275,6 +345,13 @@ def _check_member_conditions(unit: Unit, ratings: Sequence[Rating], params: Rule
             out.error("nghi-om", member.name, f"nghỉ ốm {number(sick, 1)} tháng (từ "
                       f"{number(params.sick_leave_months)} tháng trở lên) nên không được xếp "
                       f"{level.name}; cao nhất là HTNV", SRC_SICK)
+        leave = sick >= params.sick_leave_months or member.maternity_leave
+        if params.sick_leave_rule == "actual_results" and leave:
+            why = "nghỉ thai sản" if member.maternity_leave and sick < params.sick_leave_months \
+                else f"nghỉ ốm {number(sick, 1)} tháng"
+            out.warning("nghi-om", member.name, f"{why} trong năm: mức {level.name} phải căn "
+                        "cứ kết quả làm việc thực tế trong năm; chương trình không tự hạ mức, "
+                        "cấp ủy xem xét lại", SRC_SICK)
         if member.discipline and not member.discipline_self_remedied \
                 and level is not Level.KHTNV:
             out.error("ky-luat", member.name, f"bị kỷ luật trong năm ({member.discipline}) nên "
@@ -291,8 +368,34 @@ def ratings_under(unit: Unit, parent: str | None, ratings: Sequence[Rating]) -> 
     return [r for r in ratings if r.subject in codes]
 
 
+def member_kind(unit: Unit, member: Member) -> Kind:
+    """The group of similar role a member is scored in (the score table's Đối tượng, else
+    leader for anyone with a committee post or a personal set)."""
+    entry = unit.score_for(member.code)
+    if entry is not None:
+        return entry.kind
+    manager = member.base_role or member.cell_role or member.code in unit.leaders
+    return Kind.LEADER if manager else Kind.INDIVIDUAL
+
+
+def member_cap_groups(unit: Unit, ratings: Sequence[Rating], params: RuleParams
+                      ) -> list[tuple[str, list[Rating]]]:
+    """The comparison groups of the 20 % cap among members: one, or one per role
+    (Quy định 366: "trong nhóm có cùng vị trí, vai trò")."""
+    if params.cap_groups != "by_kind":
+        return [("", list(ratings))]
+    groups: dict[Kind, list[Rating]] = {}
+    for member, rating in zip(unit.members, ratings, strict=True):
+        groups.setdefault(member_kind(unit, member), []).append(rating)
+    return [(kind.value, groups[kind]) for kind in Kind if kind in groups]
+
+
 def _check_caps(unit: Unit, a: Assessment, params: RuleParams, out: _Findings) -> None:
-    _cap(f"đảng viên {unit.name}", a.members, params, out)
+    if unit.cap_ratio is not None:
+        params = replace(params, cap_ratio=unit.cap_ratio)
+    for kind, ratings in member_cap_groups(unit, a.members, params):
+        suffix = f" ({Kind(kind).label.lower()})" if kind else ""
+        _cap(f"đảng viên {unit.name}{suffix}", ratings, params, out)
     _cap(f"cấp ủy viên {unit.name}", a.committee_members, params, out)
     if unit.kind is not UnitType.DANG_BO_CO_SO:
         return
@@ -338,6 +441,36 @@ def _cap(group: str, ratings: Sequence[Rating], params: RuleParams, out: _Findin
         out.error("gioi-han-20", group, reason, f"{source}; {SRC_SMALL}")
 
 
+# --- Quy định 366, Điều 12: the order of work, read from the documents' dates ----------------
+
+# (earlier, later, why): the members and the lower levels are decided before the
+# organisation, the collective before its head, lower before higher.
+ORDER = (
+    ("qd-xep-loai-dang-vien", "to-trinh-xep-loai",
+     "xếp loại đảng viên trước khi đề nghị xếp loại tổ chức"),
+    ("qd-xep-loai-to-chuc-truc-thuoc", "to-trinh-xep-loai",
+     "xếp loại tổ chức đảng trực thuộc trước tổ chức cơ sở đảng"),
+    ("qd-xep-loai-dang-vien", "qd-xep-loai-to-chuc-truc-thuoc",
+     "xếp loại đảng viên trước tổ chức đảng trực thuộc"),
+    ("qd-xep-loai-cap-uy-truc-thuoc", "qd-xep-loai-cap-uy-vien-truc-thuoc",
+     "xếp loại tập thể cấp ủy trước cá nhân cấp ủy viên"),
+)
+
+
+def _check_order(unit: Unit, out: _Findings) -> None:
+    for earlier, later, why in ORDER:
+        first, second = unit.document(earlier), unit.document(later)
+        if first and second and first.issued > second.issued:
+            out.error("thu-tu", unit.name, f"văn bản {second.number} ngày "
+                      f"{short_date(second.issued)} lại sớm hơn {first.number} ngày "
+                      f"{short_date(first.issued)}; phải {why}", SRC_ORDER)
+    for key, ref in unit.documents:
+        if key.startswith(("qd-", "to-trinh")) and ref.issued < unit.review_date:
+            out.error("thu-tu", unit.name, f"văn bản {ref.number} ngày {short_date(ref.issued)}"
+                      f" sớm hơn ngày hội nghị đánh giá {short_date(unit.review_date)}",
+                      SRC_ORDER)
+
+
 # --- §5.3, §5.4: the head not above the body, the committee not above the organisation --
 
 
@@ -367,7 +500,7 @@ def _not_above(head: Rating, body: Rating, member: Member, out: _Findings) -> No
     if member.transferred_in:
         out.warning("bi-thu-khong-cao-hon", head.name, f"bí thư xếp {head.level.name} cao hơn "
                     f"{body.name} ({body.level.name}); được miễn vì mới chuyển đến, không liên "
-                    "quan đến kết quả của tập thể", "000 §II.B.6")
+                    "quan đến kết quả của tập thể", SRC_HEAD_NEW)
         return
     out.error("bi-thu-khong-cao-hon", head.name, f"bí thư xếp {head.level.name} cao hơn "
               f"{body.name} ({body.level.name})", SRC_HEAD)

@@ -11,6 +11,7 @@ from pipeline import load
 from pipeline.errors import UsageError
 from pipeline.model import UnitType
 from pipeline.paths import ROOT
+from pipeline.profiles import load_profile, profile_for_year
 from pipeline.tables import Column
 
 INIT = ROOT / "templates" / "init"
@@ -29,16 +30,22 @@ def header_line(columns: tuple[Column, ...], skip: set[str] = frozenset()) -> by
     return buffer.getvalue().encode("utf-8")
 
 
-def init_unit(folder: Path, kind: UnitType, year: int | None = None) -> list[Path]:
-    """Write the empty folder; refuse to touch a folder that already has files."""
+def init_unit(folder: Path, kind: UnitType, year: int | None = None,
+              regime: str | None = None) -> list[Path]:
+    """Write the empty folder; refuse to touch a folder that already has files.
+
+    Under a regime that rates by score (qd366) the folder gets the score table
+    diem-danh-gia.csv instead of the ballot tables."""
     if folder.exists() and any(folder.iterdir()):
         raise UsageError(f"thư mục «{folder}» đã có tệp; hãy chọn một thư mục mới")
     year = year or date.today().year
+    regime = regime or profile_for_year(year)
+    scored = load_profile(regime).rules.scored
     base = kind is UnitType.CHI_BO_CO_SO
     code = "CB" if base else "ĐU"
     name = "Chi bộ …" if base else "Đảng bộ …"
     yaml_text = (INIT / "don-vi.yaml").read_text(encoding="utf-8").format(
-        type=kind.value, name=name, code=code, year=year,
+        type=kind.value, name=name, code=code, year=year, regime=regime,
         extra_documents="" if base else _DANG_BO_DOCUMENTS.replace("YEAR", str(year)))
     member_skip = {"chi_bo", "cap_uy_chi_bo"} if base else set()
     files = {
@@ -54,6 +61,10 @@ def init_unit(folder: Path, kind: UnitType, year: int | None = None) -> list[Pat
     }
     if not base:
         files[f"{load.SUB_UNITS}.csv"] = header_line(load.SUB_UNIT_COLUMNS)
+    if scored:
+        for stem in (load.MEMBER_BALLOTS, load.COMMITTEE_BALLOTS, load.COLLECTIVE_BALLOTS):
+            del files[f"{stem}.csv"]
+        files[f"{load.SCORES}.csv"] = header_line(load.SCORE_COLUMNS)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / load.ATTACHMENTS_DIR).mkdir(exist_ok=True)
     written = []

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.dossier import BuildResult, build
+from pipeline.dossier import BuildResult, PrepareResult, build, prepare
 from pipeline.paths import FIXTURES
 
 CHI_BO = FIXTURES / "chi-bo-co-so"
 DANG_BO = FIXTURES / "dang-bo-co-so"
+QD366 = FIXTURES / "chi-bo-qd366"  # the default sample: the regime in force
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +24,16 @@ def built_chi_bo(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
 @pytest.fixture(scope="session")
 def built_dang_bo(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     return build(DANG_BO, tmp_path_factory.mktemp("dang-bo") / "out")
+
+
+@pytest.fixture(scope="session")
+def built_qd366(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    return build(QD366, tmp_path_factory.mktemp("qd366") / "out")
+
+
+@pytest.fixture(scope="session")
+def prepared_qd366(tmp_path_factory: pytest.TempPathFactory) -> PrepareResult:
+    return prepare(QD366, tmp_path_factory.mktemp("prepare-qd366") / "chuan-bi")
 
 
 @pytest.fixture

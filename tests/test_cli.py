@@ -69,7 +69,8 @@ def test_tally_refuses_impossible_rows_naming_each(tmp_path: Path) -> None:
 
 def test_init_writes_a_commented_folder_that_loads_once_filled(tmp_path: Path) -> None:
     folder = tmp_path / "don-vi-moi"
-    code, output = run("init", str(folder), "--type", "chi_bo_co_so", "--year", "2025")
+    code, output = run("init", str(folder), "--type", "chi_bo_co_so", "--year", "2025",
+                       "--quy-dinh", "qd124")
     assert code == 0 and "HUONG-DAN.txt" in output
     assert (folder / "don-vi.yaml").read_text(encoding="utf-8").startswith("# ")
     assert (folder / "dinh-kem").is_dir()
@@ -108,7 +109,7 @@ def test_traceback_only_with_verbose(tmp_path: Path, verbose: bool) -> None:
 
 def test_violations_make_exit_1_and_reach_every_output(unit_copy, tmp_path: Path) -> None:
     folder = unit_copy()
-    # DV13 (4 months of sick leave) voted HTTNV: forbidden (000 §II.B.6)
+    # DV13 (4 months of sick leave) voted HTTNV: forbidden under qd124 (000 §II.B.6)
     edit_csv(folder / "phieu-dang-vien.csv", 13, "HTNV", "0")
     edit_csv(folder / "phieu-dang-vien.csv", 13, "HTTNV", "13")
     edit_csv(folder / "phieu-dang-vien.csv", 13, "HTXSNV", "0")
@@ -120,7 +121,8 @@ def test_violations_make_exit_1_and_reach_every_output(unit_copy, tmp_path: Path
     assert "[LỖI] Lê Thị Mỹ Hạnh: nghỉ ốm 4 tháng" in output
     manifest = json.loads((out / "ho-so.json").read_text(encoding="utf-8"))
     finding = next(f for f in manifest["findings"] if f["rule"] == "nghi-om")
-    assert finding["severity"] == "error" and finding["source"].startswith("000 §II.B.6")
+    assert finding["severity"] == "error"
+    assert finding["source"].startswith("Kế hoạch 41-KH/ĐUK, mục II.B.6")
     assert "nghỉ ốm" in (out / "bao-cao.txt").read_text(encoding="utf-8")
     to_trinh = next(i for i in manifest["items"] if i["item"] == "1")
     reader = PdfReader(out / "ho-so.pdf")
@@ -130,4 +132,4 @@ def test_violations_make_exit_1_and_reach_every_output(unit_copy, tmp_path: Path
 
 
 def test_sample_rules_are_clean() -> None:
-    assert not assess(load_unit(CHI_BO), load_profile()).errors
+    assert not assess(load_unit(CHI_BO), load_profile("qd124")).errors

@@ -159,18 +159,29 @@ def criteria_grid(groups: str, grades: str | None) -> str:
     )
 
 
+LEVEL_HEADS = ("HTXSNV", "HTTNV", "HTNV", "KHTNV")
+SCORE_FIELDS = ("self_total", "sheet.general", "sheet.results", "sheet.total")
+
+
 def vote_head(first: str) -> str:
+    """The heading rows of a vote table; with `scored` (Quy định 366) the four columns are
+    the self-score and the reviewed score instead of the four levels."""
+    subheads = "".join(f"<th>{{% if scored %}}{{{{ score_heads[{i}] }}}}{{% else %}}{name}"
+                       "{% endif %}</th>" for i, name in enumerate(LEVEL_HEADS))
     return (
-        f'<tr><th rowspan="2">STT</th>{first}<th colspan="4">Kết quả biểu quyết (số phiếu / '
-        "có mặt / tổng số; tỷ lệ trên tổng số)</th><th rowspan=\"2\">Kết quả xếp loại</th>"
-        '<th rowspan="2">Ghi chú</th></tr>'
-        "<tr><th>HTXSNV</th><th>HTTNV</th><th>HTNV</th><th>KHTNV</th></tr>"
+        f'<tr><th rowspan="2">STT</th>{first}<th colspan="4">{{% if scored %}}Điểm đánh giá '
+        "(tự chấm; thẩm định){% else %}Kết quả biểu quyết (số phiếu / "
+        "có mặt / tổng số; tỷ lệ trên tổng số){% endif %}</th><th rowspan=\"2\">Kết quả "
+        'xếp loại</th><th rowspan="2">Ghi chú</th></tr>'
+        f"<tr>{subheads}</tr>"
     )
 
 
 def vote_cells(rating: str) -> str:
     return "".join(
-        f'<td class="num">{{% if {rating}.result %}}{{{{ {rating}.result.notation(levels[{i}]) '
+        f'<td class="num">{{% if scored %}}{{% if {rating}.score %}}'
+        f"{{{{ points({rating}.score.{SCORE_FIELDS[i]}) }}}}{{% else %}}–{{% endif %}}"
+        f"{{% elif {rating}.result %}}{{{{ {rating}.result.notation(levels[{i}]) "
         f"}}}}<br>{{{{ pct({rating}.result.percent(levels[{i}])) }}}}{{% else %}}–"
         "{% endif %}</td>"
         for i in range(4)
@@ -248,8 +259,7 @@ def appendix_list(heading: str, table: str) -> str:
 
 
 def to_trinh() -> str:
-    vote = ("{% if a.organisation.result %} (kết quả biểu quyết "
-            "{{ a.organisation.result.cumulative_notation() }}){% endif %}"
+    vote = ("{% if organisation_basis %} ({{ organisation_basis }}){% endif %}"
             "{% if a.organisation.reason %} ({{ a.organisation.reason }}){% endif %}")
     return issued(
         '<p class="to">Kính gửi: {{ unit.parent_body }}</p>',
@@ -263,10 +273,9 @@ def to_trinh() -> str:
         when("a.committee",
              '<p class="heading">2. Tập thể cấp ủy</p>',
              "<p>{{ committee_name }}: đề nghị xếp loại <b>{{ a.committee.label }}</b>"
-             "{% if a.committee.result %} (kết quả biểu quyết "
-             "{{ a.committee.result.cumulative_notation() }}){% endif %}.</p>"),
+             "{% if committee_basis %} ({{ committee_basis }}){% endif %}.</p>"),
         "<p class=\"heading\">{{ '3' if a.committee else '2' }}. Cá nhân cấp ủy viên</p>",
-        simple_table(["STT", "Họ và tên", "Chức vụ", "Kết quả biểu quyết", "Đề nghị xếp loại"],
+        simple_table(["STT", "Họ và tên", "Chức vụ", "{{ basis_head }}", "Đề nghị xếp loại"],
                      ["{{ row.name }}", "{{ row.post }}", "{{ row.notation }}",
                       "{{ row.label }}"], "7,28,25,18,22", "row in committee_rows"),
         "<p class=\"heading\">{{ '4' if a.committee else '3' }}. Kết quả xếp loại đảng viên "
@@ -285,8 +294,9 @@ def to_trinh() -> str:
 
 def committee_tally() -> str:
     return issued(
-        "<p>Thực hiện {{ profile.regulation }}, hội nghị {{ committee_body }} đã bỏ phiếu kín "
-        "đánh giá, xếp loại chất lượng cá nhân cấp ủy viên năm {{ unit.year }}. Kết quả tổng "
+        "<p>Thực hiện {{ profile.regulation }}, hội nghị {{ committee_body }} đã "
+        "{{ basis_meeting }} đánh giá, xếp loại chất lượng cá nhân cấp ủy viên năm "
+        "{{ unit.year }}. Kết quả tổng "
         "hợp như sau:</p>",
         vote_table(wide=False),
         '<p class="note">Mức xếp loại là mức cao nhất mà số phiếu của mức đó cộng với các mức '
@@ -296,7 +306,7 @@ def committee_tally() -> str:
 
 def member_decision() -> str:
     return decision(
-        "<p>- Xét kết quả kiểm điểm, bỏ phiếu đánh giá, xếp loại chất lượng đảng viên năm "
+        "<p>- Xét kết quả kiểm điểm, {{ basis_words }} đánh giá, xếp loại chất lượng đảng viên năm "
         "{{ unit.year }}{% if groups|length &gt; 1 %} của các chi bộ trực thuộc{% endif %},</p>",
         "<p><b>Điều 1.</b> Xếp loại chất lượng năm {{ unit.year }} đối với "
         "{{ summary.classified }} đảng viên (có danh sách kèm theo), cụ thể:</p>"
@@ -307,21 +317,26 @@ def member_decision() -> str:
         "phục hạn chế, khuyết điểm đã được chỉ ra qua kiểm điểm.</p>"
         "<p><b>Điều 3.</b> {{ executors }} và các đồng chí có tên trong danh sách chịu trách "
         "nhiệm thi hành Quyết định này. Quyết định có hiệu lực kể từ ngày ký.</p>",
-        appendix_list("DANH SÁCH TỔNG HỢP PHIẾU XẾP LOẠI CHẤT LƯỢNG ĐẢNG VIÊN NĂM "
+        appendix_list("DANH SÁCH TỔNG HỢP {{ list_words }} CHẤT LƯỢNG ĐẢNG VIÊN NĂM "
                       "{{ unit.year }}", vote_table("groups")),
     )
 
 
-def collective_decision() -> str:
+def collective_table(name_head: str = '<th rowspan="2">Tên {{ what }}</th>',
+                     widths: str = "5,23,12.5,12.5,12.5,12.5,12,10") -> str:
+    """Collectives with their vote or score (the table of _collective_decision.html)."""
     row = ('<tr><td class="num">{{ loop.index }}</td><td>{{ row.name }}</td>'
            f"{vote_cells('row.rating')}<td>{{{{ row.rating.label }}}}</td>"
            "<td>{{ row.note }}</td></tr>")
-    name_head = '<th rowspan="2">Tên {{ what }}</th>'
-    table = ('<table class="grid" data-widths="5,23,12.5,12.5,12.5,12.5,12,10">'
-             + vote_head(name_head) + row_tag("for row in rows") + row + row_tag("endfor")
-             + "</table>")
+    return (f'<table class="grid" data-widths="{widths}">'
+            + vote_head(name_head) + row_tag("for row in rows") + row + row_tag("endfor")
+            + "</table>")
+
+
+def collective_decision() -> str:
+    table = collective_table()
     return decision(
-        "<p>- Xét kết quả tự đánh giá, xếp loại và kết quả biểu quyết của Ban Chấp hành "
+        "<p>- Xét kết quả tự đánh giá, xếp loại và kết quả {{ basis_vote }} của Ban Chấp hành "
         "Đảng bộ,</p>",
         "<p><b>Điều 1.</b> Xếp loại chất lượng năm {{ unit.year }} đối với {{ rows|length }} "
         "{{ what }} như sau:</p>" + table
@@ -332,7 +347,8 @@ def collective_decision() -> str:
 
 def committee_member_decision() -> str:
     return decision(
-        "<p>- Xét kết quả bỏ phiếu đánh giá, xếp loại chất lượng cấp ủy viên của các chi bộ "
+        "<p>- Xét kết quả {{ basis_words }} đánh giá, xếp loại chất lượng cấp ủy viên của các "
+        "chi bộ "
         "trực thuộc,</p>",
         "<p><b>Điều 1.</b> Xếp loại chất lượng năm {{ unit.year }} đối với {{ count }} cấp ủy "
         "viên trực thuộc (có danh sách kèm theo).</p>"
@@ -387,7 +403,10 @@ def collective_report() -> str:
     return issued(
         "<p>Thực hiện {{ profile.regulation }} và hướng dẫn của cấp trên, {{ committee_name }} "
         "kiểm điểm tập thể năm {{ unit.year }} như sau:</p>",
+        when("scored", '<p class="heading">A. KIỂM ĐIỂM</p>'),
         sections("headings", "narrative"),
+        when("scored", '<p class="heading">B. TỰ CHẤM ĐIỂM THEO KHUNG TIÊU CHÍ</p>',
+             score_part("score_rows")),
         when("level", "<p>Tập thể tự nhận mức xếp loại chất lượng: "
                       "<b>{{ level.full_name }}</b>.</p>",
              otherwise=(level_boxes("none"),)),
@@ -426,11 +445,15 @@ def personal_review() -> str:
         "<p class=\"plain\">Chức vụ đảng: {{ p.party_post or 'Đảng viên' }}</p>",
         '<p class="plain">Chức vụ chính quyền, đoàn thể: {{ p.post or dots_short }}</p>',
         '<p class="plain">Chi bộ: {{ p.cell_line }}</p>',
+        when("scored", '<p class="plain">Đối tượng đánh giá: {{ p.kind }}</p>'),
         sections("p.headings", "p.narrative", 3),
         '<p class="heading">Tự nhận mức xếp loại chất lượng năm {{ unit.year }}:</p>',
         level_boxes("p.self_rating"),
-        '<p class="heading">Tự đánh giá theo tiêu chí ({{ criteria_label }}):</p>',
-        criteria_grid("member_groups", None),
+        when("scored",
+             '<p class="heading">Tự chấm điểm theo khung tiêu chí:</p>',
+             score_part("p.score_rows"), TASKS_LINE,
+             otherwise=('<p class="heading">Tự đánh giá theo tiêu chí ({{ criteria_label }}):'
+                        "</p>", criteria_grid("member_groups", None))),
         signature_only("NGƯỜI TỰ KIỂM ĐIỂM", "(Ký, ghi rõ họ tên)", "{{ p.name }}"),
         '<p class="heading">NHẬN XÉT, ĐÁNH GIÁ CỦA CHI BỘ</p>',
         dots(3),
@@ -438,6 +461,84 @@ def personal_review() -> str:
         "<b>{{ p.rating }}</b>{% else %}{{ dots_short }}{% endif %}</p>",
         signature_only("T/M CHI BỘ", "BÍ THƯ", "{{ p.secretary }}"),
     ))
+
+
+TASKS_LINE = ('<p class="plain">{{ p.tasks or "Số nhiệm vụ được giao: ……; hoàn thành: ……, '
+              'trong đó đúng tiến độ: ……, vượt yêu cầu: ……." }}</p>')
+
+
+def score_part(rows: str) -> str:
+    """Part B of Mẫu 01, 2A/2B/2C and 05 (the score_part macro)."""
+    return ('<table class="grid" data-widths="46,18,18,18"><tr><th>Nội dung đánh giá</th>'
+            "<th>Điểm tối đa</th><th>Tự chấm</th><th>Thẩm định</th></tr>"
+            + row_tag(f"for row in {rows}")
+            + '<tr><td>{{ row[0] }}</td><td class="num">{{ row[1] }}</td>'
+            '<td class="num">{{ row[2] }}</td><td class="num">{{ row[3] }}</td></tr>'
+            + row_tag("endfor") + "</table>")
+
+
+def score_summary() -> str:
+    """Items (3) and (5) under Quy định 366 (_tong_hop_diem.html)."""
+    return issued(
+        "<p>Căn cứ {{ profile.regulation }} và khung tiêu chí của cấp trên, "
+        "{{ deciding_body }} tổng hợp kết quả tự chấm điểm và thẩm định của {{ what }} năm "
+        "{{ unit.year }} như sau:</p>",
+        collective_table('<th rowspan="2">Tập thể</th>', "5,21,10,10,10,10,12,22"),
+        '<p class="note">Mức xếp loại theo tổng điểm thẩm định (từ 90 điểm: HTXSNV; từ 70 đến '
+        "dưới 90: HTTNV; từ 50 đến dưới 70: HTNV; dưới 50: KHTNV) và các điều kiện hoàn thành "
+        "nhiệm vụ của từng mức.</p>",
+        wide=True,
+    )
+
+
+def self_assessment() -> str:
+    """Mẫu 05 (tu-danh-gia-ca-nhan.html): one page per member."""
+    return document(per_page(
+        "p in people",
+        form_label(),
+        header_block("p.parent_line", "p.cell_line"),
+        title("BẢN TỰ ĐÁNH GIÁ, CHẤM ĐIỂM", "Kết quả thực hiện nhiệm vụ năm {{ unit.year }}",
+              None),
+        '<p class="plain">Họ và tên: <b>{{ p.name }}</b>{% if p.birth %}; ngày sinh: '
+        "{{ p.birth }}{% endif %}</p>",
+        '<p class="plain">Chức vụ: {{ p.post or dots_short }}</p>',
+        '<p class="plain">Đối tượng đánh giá: {{ p.kind }}</p>',
+        '<p class="heading">1. Điểm theo khung tiêu chí</p>',
+        score_part("p.score_rows"),
+        '<p class="heading">2. Kết quả thực hiện nhiệm vụ được giao</p>',
+        TASKS_LINE,
+        '<p class="heading">3. Tự nhận mức xếp loại chất lượng</p>',
+        level_boxes("p.self_level"),
+        signature_only("NGƯỜI TỰ ĐÁNH GIÁ", "(Ký, ghi rõ họ tên)", "{{ p.name }}"),
+    ))
+
+
+def rerating() -> str:
+    """Mẫu 03 of Hướng dẫn 43 (qd-xep-loai-lai.html)."""
+    return decision(
+        "<p>- Xét đề nghị xếp loại lại chất lượng đảng viên năm {{ unit.year }},</p>",
+        "<p><b>Điều 1.</b> Xếp loại lại chất lượng năm {{ unit.year }} đối với "
+        "{{ rows|length }} đồng chí như sau:</p>"
+        + simple_table(["STT", "Họ và tên", "Chức vụ", "Mức đã xếp loại", "Mức xếp loại lại",
+                        "Lý do"],
+                       ["{{ row.name }}", "{{ row.post }}", "{{ row.old }}", "{{ row.new }}",
+                        "{{ row.reason }}"], "6,20,16,17,17,24")
+        + "<p><b>Điều 2.</b> {{ executors }} và các đồng chí có tên tại Điều 1 chịu trách "
+        "nhiệm thi hành Quyết định này. Quyết định có hiệu lực kể từ ngày ký.</p>",
+    )
+
+
+def checklist() -> str:
+    """Mẫu 04 of Hướng dẫn 43 (danh-muc-ho-so.html)."""
+    table = ('<table class="grid" data-widths="10,62,28"><tr><th>Mục</th><th>Tài liệu</th>'
+             "<th>Tình trạng</th></tr>" + row_tag("for row in rows")
+             + '<tr><td class="num">{{ row.item }}</td><td>{{ row.title }}</td>'
+             "<td>{{ row.status }}</td></tr>" + row_tag("endfor") + "</table>")
+    return issued(
+        "<p>{{ unit.name }} gửi {{ unit.parent_body }} hồ sơ kiểm điểm, đánh giá, xếp loại "
+        "chất lượng năm {{ unit.year }}, gồm:</p>",
+        table,
+    )
 
 
 def criteria_sheet() -> str:
@@ -525,7 +626,8 @@ def residence_request() -> str:
 
 def cell_member_list() -> str:
     return issued(
-        "<p>{{ doc.issuer_line }} tổng hợp kết quả bỏ phiếu đề xuất xếp loại chất lượng đảng "
+        "<p>{{ doc.issuer_line }} tổng hợp kết quả {{ basis_words }} đề xuất xếp loại chất "
+        "lượng đảng "
         "viên năm {{ unit.year }}, báo cáo {{ report_to }} xem xét, quyết định:</p>",
         vote_table(), wide=True,
     )
@@ -533,7 +635,8 @@ def cell_member_list() -> str:
 
 def cell_committee_list() -> str:
     return issued(
-        "<p>{{ doc.issuer_line }} tổng hợp kết quả bỏ phiếu xếp loại chất lượng chi ủy viên "
+        "<p>{{ doc.issuer_line }} tổng hợp kết quả {{ basis_words }} xếp loại chất lượng "
+        "chi ủy viên "
         "năm {{ unit.year }}, báo cáo {{ report_to }}:</p>",
         vote_table(wide=False),
     )
@@ -577,6 +680,11 @@ LAYOUTS: dict[str, Callable[[], str]] = {
     "tong-hop-cham-diem-truc-thuoc": sub_summary,
     "tong-hop-cap-uy-truc-thuoc": sub_summary,
     "qd-khen-thuong-to-chuc-truc-thuoc": sub_unit_award,
+    "tong-hop-diem-to-chuc": score_summary,
+    "tong-hop-diem-cap-uy": score_summary,
+    "tu-danh-gia-ca-nhan": self_assessment,
+    "qd-xep-loai-lai": rerating,
+    "danh-muc-ho-so": checklist,
 }
 
 

@@ -282,6 +282,7 @@ cap_tren: Đảng bộ Khối Cơ quan và Doanh nghiệp tỉnh
 co_quan_cap_tren: Ban Thường vụ Đảng ủy Khối Cơ quan và Doanh nghiệp tỉnh
 dia_danh: Thành phố Huế
 nam: 2025
+quy_dinh: qd124
 ngay_danh_gia: 10/12/2025
 van_ban:
   bao-cao-kiem-diem-tap-the: {so: 24-BC/CB, ngay: 05/12/2025}
@@ -405,6 +406,7 @@ cap_tren: Đảng bộ Khối Cơ quan và Doanh nghiệp tỉnh
 co_quan_cap_tren: Ban Thường vụ Đảng ủy Khối Cơ quan và Doanh nghiệp tỉnh
 dia_danh: Thành phố Huế
 nam: 2025
+quy_dinh: qd124
 ngay_danh_gia: 15/12/2025
 van_ban:
   to-trinh-xep-loai: {so: 112-TTr/ĐU, ngay: 18/12/2025}
@@ -523,6 +525,109 @@ def dang_bo_content(folder: Path) -> None:
     (folder / "danh-gia.yaml").write_text(text, encoding="utf-8")
 
 
+KIEM_DIEM_BI_THU = """\
+## I. Ưu điểm, kết quả đạt được
+
+## 1. Về phẩm chất chính trị, đạo đức, lối sống
+
+Kiên định chủ nghĩa Mác - Lênin, tư tưởng Hồ Chí Minh; giữ gìn đoàn kết nội bộ; lối sống \
+giản dị, gương mẫu.
+
+## 2. Kết quả công tác lãnh đạo, chỉ đạo, quản lý, điều hành
+
+Lãnh đạo Trung tâm hoàn thành 10/10 nhiệm vụ được giao, đúng tiến độ; vận hành ổn định hạ \
+tầng dữ liệu dùng chung của tỉnh.
+
+## 3. Trách nhiệm trong công việc; tinh thần đổi mới, sáng tạo
+
+Chủ động đề xuất chuyển đổi số các thủ tục nội bộ.
+
+## 4. Trách nhiệm nêu gương
+
+Bản thân và gia đình chấp hành tốt quy định về những điều đảng viên không được làm.
+
+## 5. Việc thực hiện cam kết tu dưỡng, rèn luyện, phấn đấu hằng năm
+
+Thực hiện đầy đủ cam kết đầu năm.
+
+## II. Hạn chế, khuyết điểm và nguyên nhân
+
+Một số nhiệm vụ phối hợp với các sở, ngành còn chậm.
+
+## III. Kết quả khắc phục hạn chế, khuyết điểm đã được chỉ ra
+
+Đã khắc phục hết các hạn chế nêu ra ở kỳ kiểm điểm năm trước.
+
+## IV. Trách nhiệm của cá nhân đối với hạn chế, khuyết điểm của tập thể
+
+Chịu trách nhiệm người đứng đầu về tiến độ các dự án phối hợp.
+
+## V. Phương hướng, biện pháp khắc phục
+
+Tăng cường kiểm tra, đôn đốc tiến độ các dự án phối hợp.
+"""
+
+# (general /30, results /70, tasks, done, on time, beyond requirement) that give each level
+# by Quy định 366, Điều 11; the reviewed score sits a little under the self-score.
+SCORE_SHAPES = {
+    "HTXSNV": (28.5, 63.0, 10, 10, 10, 4),
+    "HTTNV": (26.0, 56.0, 10, 10, 10, 1),
+    "HTNV": (22.0, 44.0, 10, 10, 9, 0),
+    "KHTNV": (15.0, 30.0, 10, 6, 5, 0),
+}
+HEADERS_SCORES = ["Mã", "Họ và tên", "Đối tượng", "Tự chấm tiêu chí chung", "Tự chấm kết quả",
+                  "Thẩm định tiêu chí chung", "Thẩm định kết quả", "Số nhiệm vụ", "Hoàn thành",
+                  "Đúng hạn", "Vượt mức", "Đã khắc phục", "Kỷ luật"]
+
+
+def score_row(rng: random.Random, code: str, name: str, kind: str, level: str) -> list[object]:
+    general, results, tasks, done, on_time, beyond = SCORE_SHAPES[level]
+    spread = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0])
+    reviewed = (general - spread / 2, results - spread)
+    own = (min(30.0, reviewed[0] + 0.5), min(70.0, reviewed[1] + rng.choice([0.0, 0.5, 1.0])))
+    points = [f"{x:.2f}".rstrip("0").rstrip(".").replace(".", ",") for x in (*own, *reviewed)]
+    return [code, name, kind, *points, tasks, done, on_time, beyond, "có", ""]
+
+
+def chi_bo_qd366(source: Path, folder: Path) -> None:
+    """The chi bộ sample under Quy định 366: the same unit and papers, rated by score.
+
+    Each person and collective gets the score that gives the level their ballots gave
+    under qd124, so the two samples tell the same story; ballots are not needed."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from pipeline.load import load_unit
+    from pipeline.profiles import load_profile
+    from pipeline.rules import assess
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(source, folder)
+    for stem in ("phieu-dang-vien", "phieu-cap-uy-vien", "phieu-tap-the", "danh-gia"):
+        for suffix in (".csv", ".yaml"):
+            (folder / f"{stem}{suffix}").unlink(missing_ok=True)
+    unit = load_unit(source)
+    levels = assess(unit, load_profile("qd124"))
+    rng = random.Random(366)
+    rows = [score_row(rng, "tổ chức", "", "tập thể", levels.organisation.level.name),
+            score_row(rng, "cấp ủy", "", "tập thể", levels.committee.level.name)]
+    for member, rating in zip(unit.members, levels.members, strict=True):
+        if rating.level is None or (date(2025, 12, 10) - member.admitted).days < 183:
+            continue  # not reviewed: admitted less than 6 months before the meeting
+        kind = "lãnh đạo, quản lý" if member.base_role or member.code in unit.leaders \
+            else "cá nhân"
+        rows.append(score_row(rng, member.code, member.name, kind, rating.level.name))
+    write_csv(folder / "diem-danh-gia.csv", HEADERS_SCORES, rows)
+    # The bí thư's review is written here (Mẫu 2A made by hoso); the phó bí thư's stays a
+    # signed scan, as both happen in practice.
+    (folder / "dinh-kem" / "DV01" / "1-ban-kiem-diem.pdf").unlink()
+    (folder / "kiem-diem" / "DV01.md").write_text(KIEM_DIEM_BI_THU, encoding="utf-8")
+    text = (folder / "don-vi.yaml").read_text(encoding="utf-8")
+    text = text.replace("quy_dinh: qd124\n", "quy_dinh: qd366\n")
+    (folder / "don-vi.yaml").write_text(text, encoding="utf-8")
+
+
 def read_rows(path: Path) -> list[list[str]]:
     with path.open(encoding="utf-8") as f:
         return list(csv.reader(f))
@@ -533,3 +638,4 @@ if __name__ == "__main__":
     chi_bo_content(ROOT / "fixtures" / "chi-bo-co-so")
     dang_bo(ROOT / "fixtures" / "dang-bo-co-so")
     dang_bo_content(ROOT / "fixtures" / "dang-bo-co-so")
+    chi_bo_qd366(ROOT / "fixtures" / "chi-bo-co-so", ROOT / "fixtures" / "chi-bo-qd366")
