@@ -39,7 +39,15 @@ from pipeline.model import (
     Unit,
     UnitType,
 )
-from pipeline.scoring import GENERAL_MAX, RESULTS_MAX, Cells, Kind, parse_kind, parse_points
+from pipeline.scoring import (
+    GENERAL_MAX,
+    RESULTS_MAX,
+    TASK_COLUMNS,
+    Cells,
+    Kind,
+    parse_kind,
+    parse_points,
+)
 from pipeline.tables import Column, Row, find_table, read_table
 from pipeline.tally import BallotCount
 from pipeline.vntext import fold, nfc, text_problem, upper
@@ -115,13 +123,7 @@ SCORE_COLUMNS = (
     Column("tu_cham_ket_qua", ("Tự chấm kết quả",), required=True),
     Column("tham_dinh_chung", ("Thẩm định tiêu chí chung",)),
     Column("tham_dinh_ket_qua", ("Thẩm định kết quả",)),
-    Column("tasks", ("Số nhiệm vụ", "Số nhiệm vụ được giao"), required=True),
-    Column("done", ("Hoàn thành", "Số hoàn thành"), required=True),
-    Column("on_time", ("Đúng hạn", "Hoàn thành đúng hạn"), required=True),
-    Column("exceeded", ("Vượt mức", "Vượt yêu cầu"), required=True),
-    Column("remedied", ("Đã khắc phục",)),
-    Column("discipline", ("Kỷ luật", "Kỷ luật trong năm")),
-    Column("violations", ("Vi phạm khác", "Vi phạm")),
+    *TASK_COLUMNS,
     Column("quyet_dinh", ("Mức quyết định", "Mức cấp có thẩm quyền quyết định")),
 )
 SCORE_HEADERS = {c.key: c.aliases[0] for c in SCORE_COLUMNS}

@@ -240,11 +240,9 @@ def task_problems(tasks: int, done: int, on_time: int, exceeded: int) -> list[st
     return problems
 
 
-SCORE_COLUMNS = (
-    Column("name", ("Họ và tên", "Họ tên", "Tên"), required=True),
-    Column("kind", ("Đối tượng",), required=True),
-    Column("general", ("Điểm tiêu chí chung", "Tiêu chí chung"), required=True),
-    Column("results", ("Điểm kết quả", "Điểm kết quả thực hiện nhiệm vụ"), required=True),
+# The columns of the facts the rule reads besides the points: shared by `hoso score` and
+# the unit's score table (load.SCORE_COLUMNS).
+TASK_COLUMNS = (
     Column("tasks", ("Số nhiệm vụ", "Số nhiệm vụ được giao"), required=True),
     Column("done", ("Hoàn thành", "Số hoàn thành"), required=True),
     Column("on_time", ("Đúng hạn", "Hoàn thành đúng hạn"), required=True),
@@ -252,6 +250,13 @@ SCORE_COLUMNS = (
     Column("remedied", ("Đã khắc phục",)),
     Column("discipline", ("Kỷ luật", "Kỷ luật trong năm")),
     Column("violations", ("Vi phạm khác", "Vi phạm")),
+)
+SCORE_COLUMNS = (
+    Column("name", ("Họ và tên", "Họ tên", "Tên"), required=True),
+    Column("kind", ("Đối tượng",), required=True),
+    Column("general", ("Điểm tiêu chí chung", "Tiêu chí chung"), required=True),
+    Column("results", ("Điểm kết quả", "Điểm kết quả thực hiện nhiệm vụ"), required=True),
+    *TASK_COLUMNS,
 )
 
 
