@@ -2,7 +2,8 @@
 
 import sys
 
-from pipeline.cli import main
+from pipeline.cli import entry
 
 if __name__ == "__main__":
-    main(["build", *sys.argv[1:]])
+    sys.argv[1:1] = ["build"]
+    entry()

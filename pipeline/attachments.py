@@ -10,6 +10,7 @@ leader's personal set. A list under `dinh_kem:` in don-vi.yaml may name files in
 from __future__ import annotations
 
 import io
+import os
 import re
 import warnings
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 from PIL import Image, ImageOps
 from pypdf import PageObject, PdfReader, Transformation
 from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
 from pipeline.errors import Problem
 from pipeline.model import Attachment
@@ -35,13 +37,32 @@ def gather(folder: Path, listed: Any, unit_file: str, members: set[str],
            problems: list[Problem]) -> tuple[Attachment, ...]:
     """Every attachment of the unit, validated; problems are appended."""
     found: list[Attachment] = []
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
+    if folder.is_dir() and not folder.is_symlink():
+        for path in sorted(walk_files(folder)):
+            if not ignored(path.name):
                 _from_name(path, folder, members, problems, found)
     if listed is not None:
         _from_list(listed, folder.parent, unit_file, members, problems, found)
     return tuple(found)
+
+
+# Files Windows, macOS and Office leave behind; never a document of the dossier.
+SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
+
+
+def ignored(name: str) -> bool:
+    """Hidden and system files, and Office's lock files (~$bao-cao.docx)."""
+    return name.startswith((".", "~$")) or name.lower() in SYSTEM_FILES
+
+
+def walk_files(folder: Path) -> list[Path]:
+    """Every regular file below `folder`, never following a link (links are refused by
+    load.refuse_links before anything is read)."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if not ignored(d) and not Path(root, d).is_symlink()]
+        found.extend(Path(root, f) for f in files if not Path(root, f).is_symlink())
+    return found
 
 
 def _from_name(path: Path, root: Path, members: set[str], problems: list[Problem],
@@ -95,8 +116,9 @@ def _add(path: Path, label: str, item: str, person: str | None, problems: list[P
     if path.stat().st_size > MAX_FILE_BYTES:
         problems.append(Problem(label, "", "tệp quá lớn (trên 50 MB)"))
         return
+    active: tuple[str, ...] = ()
     if suffix in PDF_SUFFIXES:
-        pages, error = pdf_page_count(path.read_bytes())
+        pages, active, error = inspect_pdf(path.read_bytes())
         kind = "pdf"
     else:
         pages, error = 1, image_problem(path)
@@ -104,11 +126,31 @@ def _add(path: Path, label: str, item: str, person: str | None, problems: list[P
     if error:
         problems.append(Problem(label, "", error))
         return
-    found.append(Attachment(path=path, item=item, person=person, kind=kind, pages=pages))
+    found.append(Attachment(path=path, item=item, person=person, kind=kind, pages=pages,
+                            label=label, active=active))
 
 
 def pdf_page_count(data: bytes) -> tuple[int, str | None]:
     """Pages of an untrusted PDF, or a Vietnamese reason it cannot be used."""
+    count, _, error = inspect_pdf(data)
+    return count, error
+
+
+def inspect_pdf(data: bytes) -> tuple[int, tuple[str, ...], str | None]:
+    """Pages and active content of an untrusted PDF, or why it cannot be used."""
+    count, error = _count_pages(data)
+    if error:
+        return 0, (), error
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            active = active_content(PdfReader(io.BytesIO(data), strict=False))
+    except Exception:  # a file that opens but whose annotations are broken
+        return 0, (), "PDF bị hỏng, không đọc được"
+    return count, active, None
+
+
+def _count_pages(data: bytes) -> tuple[int, str | None]:
     if not data.lstrip()[:5].startswith(b"%PDF"):
         return 0, "không phải tệp PDF"
     try:
@@ -140,12 +182,85 @@ def image_problem(path: Path) -> str | None:
     return None
 
 
+# Active content never travels into the dossier: actions that run code, open programs or
+# send data, and the annotations that carry files or media.
+ACTIVE_ACTIONS = {"/JavaScript": "JavaScript", "/Launch": "lệnh mở chương trình (Launch)",
+                  "/ImportData": "nhập dữ liệu", "/SubmitForm": "gửi biểu mẫu",
+                  "/ResetForm": "xóa biểu mẫu", "/Rendition": "phát đa phương tiện",
+                  "/GoToE": "mở tệp nhúng", "/GoToR": "mở tệp khác"}
+ACTIVE_ANNOTATIONS = {"/FileAttachment": "tệp nhúng", "/Screen": "đa phương tiện",
+                      "/Movie": "đa phương tiện", "/Sound": "âm thanh",
+                      "/RichMedia": "đa phương tiện", "/3D": "mô hình 3D"}
+
+
+def active_content(reader: PdfReader) -> tuple[str, ...]:
+    """What active content an attachment holds (for the report), catalog and pages."""
+    found: set[str] = set()
+    root = reader.trailer.get("/Root")
+    root = root.get_object() if root is not None else {}
+    if "/OpenAction" in root or "/AA" in root:
+        found.add("hành động tự chạy khi mở tệp")
+        opening = root.get("/OpenAction")
+        opening = opening.get_object() if opening is not None else None
+        if isinstance(opening, DictionaryObject) and opening.get("/S") in ACTIVE_ACTIONS:
+            found.add(ACTIVE_ACTIONS[str(opening["/S"])])
+    names = root.get("/Names")
+    names = names.get_object() if names is not None else {}
+    if "/JavaScript" in names:
+        found.add("JavaScript")
+    if "/EmbeddedFiles" in names:
+        found.add("tệp nhúng")
+    for page in reader.pages:
+        found.update(_strip(page, dry_run=True))
+    return tuple(sorted(found))
+
+
+def _strip(page: PageObject, dry_run: bool = False) -> set[str]:
+    """Remove (or with dry_run only name) the active content of one page."""
+    found: set[str] = set()
+    if "/AA" in page:
+        found.add("hành động tự chạy của trang")
+        if not dry_run:
+            del page[NameObject("/AA")]
+    annotations = page.get("/Annots")
+    if annotations is None:
+        return found
+    kept = ArrayObject()
+    for reference in annotations.get_object():
+        annotation = reference.get_object()
+        if not isinstance(annotation, DictionaryObject):
+            continue
+        subtype = annotation.get("/Subtype")
+        if subtype in ACTIVE_ANNOTATIONS:
+            found.add(ACTIVE_ANNOTATIONS[subtype])
+            continue
+        for key in ("/A", "/AA"):
+            action = annotation.get(key)
+            action = action.get_object() if action is not None else None
+            if key == "/AA" and action is not None:
+                found.add("hành động tự chạy của chú thích")
+            elif isinstance(action, DictionaryObject) and action.get("/S") in ACTIVE_ACTIONS:
+                found.add(ACTIVE_ACTIONS[str(action["/S"])])
+            else:
+                continue
+            if not dry_run:
+                del annotation[NameObject(key)]
+        kept.append(reference)
+    if not dry_run:
+        page[NameObject("/Annots")] = kept
+    return found
+
+
 def pdf_pages(attachment: Attachment) -> list[PageObject]:
-    """The attachment as PDF pages: PDFs as they are, images as A4 pages."""
+    """The attachment as PDF pages: PDFs without their active content, images as A4
+    pages."""
     if attachment.kind == "image":
         return [image_page(attachment.path)]
     reader = PdfReader(io.BytesIO(attachment.path.read_bytes()), strict=False)
-    return list(reader.pages)
+    pages = list(reader.pages)
+    for page in pages:
+        _strip(page)
+    return pages
 
 
 def image_page(path: Path) -> PageObject:

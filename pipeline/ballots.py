@@ -58,9 +58,10 @@ def tally_file(path: Path) -> list[NamedTally]:
         unreadable = False
         for key in ("HTXSNV", "HTTNV", "HTNV", "KHTNV", "present", "total"):
             text = row.get(key).strip()
-            if not re.fullmatch(r"-?\d+", text):
+            if not re.fullmatch(r"-?\d{1,6}", text):
+                shown = text if len(text) <= 20 else text[:20] + "…"
                 problems.append(Problem(path.name, f"{where}, cột {key}",
-                                        f"«{text}» không phải số nguyên"))
+                                        f"«{shown}» không phải số nguyên (tối đa 6 chữ số)"))
                 numbers[key] = 0
                 unreadable = True
             else:

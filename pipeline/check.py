@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import multiprocessing
 import re
 import warnings
 from dataclasses import dataclass, field, replace
@@ -24,14 +23,15 @@ from typing import Any
 from pypdf import PdfReader
 
 from pipeline.errors import HosoError, UnreadableDossierError
+from pipeline.guard import TIMEOUT_SECONDS, run_guarded
 from pipeline.levels import Level
 from pipeline.pdfdigest import pages_digest
 from pipeline.profiles import Profile, RuleParams, load_profile
 from pipeline.rules import cap_violation, threshold_violation
+from pipeline.signing import SignatureInfo, signatures
 
 MAX_BYTES = 300 * 1024 * 1024
 MAX_PAGES = 3000
-TIMEOUT_SECONDS = 60.0
 MANIFEST_NAME = "ho-so.json"
 PLACEHOLDER_MARK = "CÒN THIẾU"
 
@@ -71,10 +71,26 @@ class CheckReport:
     violations: tuple[str, ...]  # classification rules broken
     verified: tuple[str, ...]  # what this check could establish
     unverified: tuple[str, ...] = field(default=())
+    signatures: tuple[SignatureInfo, ...] = field(default=())
+    require_signature: bool = False
+
+    @property
+    def authentic(self) -> bool:
+        """Signed by someone, and not a byte changed since (signing.SignatureInfo)."""
+        return bool(self.signatures) and all(s.authentic for s in self.signatures)
+
+    @property
+    def signature_problems(self) -> list[str]:
+        broken = [s.line() for s in self.signatures if not s.authentic]
+        if self.require_signature and not self.signatures:
+            broken.append("tệp không có chữ ký số, mà nơi nhận yêu cầu hồ sơ phải được ký "
+                          "số (--bat-buoc-ky)")
+        return broken
 
     @property
     def complete(self) -> bool:
         return (not self.problems and not self.violations and not self.unverified
+                and not self.signature_problems
                 and all(i.status in {"present", "not_applicable"} and not i.problems
                         for i in self.items))
 
@@ -89,6 +105,9 @@ class CheckReport:
             "items": [i.as_json() for i in self.items], "problems": list(self.problems),
             "violations": list(self.violations), "verified": list(self.verified),
             "unverified": list(self.unverified),
+            "signatures": [{"signer": x.signer, "intact": x.intact, "whole_file": x.whole_file,
+                            "trusted": x.trusted} for x in self.signatures],
+            "authentic": self.authentic,
         }
 
     def lines(self) -> list[str]:
@@ -112,12 +131,29 @@ class CheckReport:
             out.append("Đã kiểm tra: " + "; ".join(self.verified) + ".")
         if self.unverified:
             out.append("Không kiểm tra được: " + "; ".join(self.unverified) + ".")
-        out.append("Kết luận: HỒ SƠ ĐỦ, NHẤT QUÁN." if self.complete else
-                   f"Kết luận: CHƯA ĐỦ HOẶC CHƯA NHẤT QUÁN ({self._count()} việc cần xử lý).")
+        if self.kind == "pdf":
+            out.extend(f"Chữ ký số: {s.line()}." for s in self.signatures)
+            out.extend(f"Lỗi: {p}" for p in self.signature_problems
+                       if not self.signatures)
+        out.append(self._conclusion())
         return out
+
+    def _conclusion(self) -> str:
+        if not self.complete:
+            return (f"Kết luận: CHƯA ĐỦ HOẶC CHƯA NHẤT QUÁN ({self._count()} việc cần xử "
+                    "lý).")
+        if self.kind != "pdf":
+            return "Kết luận: HỒ SƠ ĐỦ, NHẤT QUÁN."
+        if self.authentic:
+            signers = ", ".join(s.signer for s in self.signatures)
+            return f"Kết luận: HỒ SƠ ĐỦ, NHẤT QUÁN, CÓ CHỮ KÝ SỐ HỢP LỆ ({signers})."
+        return ("Kết luận: HỒ SƠ ĐỦ, NHẤT QUÁN NỘI TẠI, CHƯA XÁC THỰC. Tệp không có chữ ký "
+                "số: bảng kê khớp với các trang, nhưng ai sửa trang rồi lập lại bảng kê thì "
+                "cũng khớp; không chứng minh được hồ sơ do đơn vị lập và chưa bị thay trang.")
 
     def _count(self) -> int:
         return (len(self.problems) + len(self.violations) + len(self.unverified)
+                + len(self.signature_problems)
                 + sum(1 for i in self.items if i.status in {"missing", "absent"} or i.problems))
 
 
@@ -136,46 +172,24 @@ def _state(item: ItemCheck) -> str:
 # --- entry points -------------------------------------------------------------------------
 
 
-def check_path(path: Path, timeout: float = TIMEOUT_SECONDS) -> CheckReport:
+def check_path(path: Path, timeout: float = TIMEOUT_SECONDS,
+               trust_roots: tuple[bytes, ...] = (), require_signature: bool = False
+               ) -> CheckReport:
+    """Check a received dossier PDF (or a unit folder). `trust_roots` are PEM/DER
+    certificates the receiving office trusts; `require_signature` makes an unsigned or
+    altered dossier incomplete."""
     if path.is_dir():
         return check_folder(path)
     if not path.is_file():
         raise UnreadableDossierError(f"{path}: không có tệp hoặc thư mục này")
-    return check_pdf_guarded(path, timeout)
+    report = check_pdf_guarded(path, timeout, trust_roots)
+    return replace(report, require_signature=require_signature)
 
 
-def check_pdf_guarded(path: Path, timeout: float = TIMEOUT_SECONDS) -> CheckReport:
-    """Run `check_pdf` in a child process; a file that takes too long is refused."""
-    context = multiprocessing.get_context("fork")
-    parent, child = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(path, child), daemon=True)
-    process.start()
-    child.close()
-    if not parent.poll(timeout):
-        process.kill()
-        process.join()
-        raise UnreadableDossierError(f"{path.name}: đọc quá {int(timeout)} giây, tệp có thể "
-                                     "bị hỏng hoặc cố ý làm hỏng; không kiểm tra được")
-    try:
-        kind, payload = parent.recv()
-    except EOFError:
-        kind, payload = "error", f"{path.name}: không đọc được tệp (tiến trình kiểm tra dừng)"
-    process.join()
-    if kind == "error":
-        raise UnreadableDossierError(payload)
-    return payload
-
-
-def _child(path: Path, connection: Any) -> None:
-    try:
-        connection.send(("ok", check_pdf(path)))
-    except HosoError as error:
-        connection.send(("error", str(error)))
-    except RecursionError:
-        connection.send(("error", f"{path.name}: PDF lồng nhau quá sâu, không đọc được"))
-    except Exception as error:  # hostile input: any failure is "unreadable", never a crash
-        connection.send(("error", f"{path.name}: PDF bị hỏng, không đọc được "
-                                  f"({type(error).__name__})"))
+def check_pdf_guarded(path: Path, timeout: float = TIMEOUT_SECONDS,
+                      trust_roots: tuple[bytes, ...] = ()) -> CheckReport:
+    """Run `check_pdf` in a child process with a time and memory limit (pipeline.guard)."""
+    return run_guarded(check_pdf, path, trust_roots, name=path.name, timeout=timeout)
 
 
 def open_pdf(path: Path) -> tuple[PdfReader, bytes]:
@@ -211,7 +225,7 @@ def open_pdf(path: Path) -> tuple[PdfReader, bytes]:
 # --- the PDF --------------------------------------------------------------------------------
 
 
-def check_pdf(path: Path) -> CheckReport:
+def check_pdf(path: Path, trust_roots: tuple[bytes, ...] = ()) -> CheckReport:
     reader, data = open_pdf(path)
     manifest, manifest_problem = read_manifest(reader)
     labels = _labels(reader)
@@ -219,8 +233,10 @@ def check_pdf(path: Path) -> CheckReport:
     outline = read_outline(reader)
     problems = _numbering_problems(labels, stamps)
     if manifest is None:
-        return _without_manifest(path, reader, outline, problems, manifest_problem)
-    return _with_manifest(path, reader, manifest, outline, problems)
+        report = _without_manifest(path, reader, outline, problems, manifest_problem)
+    else:
+        report = _with_manifest(path, reader, manifest, outline, problems)
+    return replace(report, signatures=tuple(signatures(data, trust_roots)))
 
 
 def read_manifest(reader: PdfReader) -> tuple[dict[str, Any] | None, str]:

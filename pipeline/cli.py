@@ -8,6 +8,8 @@ No traceback is shown unless -v is given.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -23,9 +25,50 @@ from pipeline.paths import DEFAULT_SAMPLE
 from pipeline.profiles import DEFAULT_PROFILE, available_profiles
 
 INTERNAL_ERROR = 3
+INTERRUPTED = 130  # 128 + SIGINT
+TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C so every `finally` (the staging folder) runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _interrupted(error: BaseException) -> type[BaseException] | None:
+    """KeyboardInterrupt or Terminated somewhere in the chain of `error`, if any."""
+    seen: BaseException | None = error
+    for _ in range(20):
+        if seen is None:
+            return None
+        if isinstance(seen, KeyboardInterrupt | Terminated):
+            return type(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def entry() -> None:
+    """The `hoso` command: Ctrl-C and SIGTERM at any moment end with 130 / 143 and one
+    line, never a traceback (click alone would print "Aborted!" and exit 1)."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        code = main(standalone_mode=False)
+    except click.ClickException as error:  # a usage error: exit 2 with click's message
+        error.show()
+        sys.exit(error.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):  # click turns Ctrl-C into Abort
+        click.echo("Đã dừng (Ctrl-C).", err=True)
+        sys.exit(INTERRUPTED)
+    except Terminated:
+        click.echo("Đã dừng (SIGTERM).", err=True)
+        sys.exit(TERMINATED)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _run(verbose: bool, action: Callable[[], int]) -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code = action()
     except HosoError as error:
@@ -35,9 +78,18 @@ def _run(verbose: bool, action: Callable[[], int]) -> None:
             traceback.print_exc()
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
-        click.echo("Đã dừng; thư mục kết quả cũ (nếu có) không bị thay đổi.", err=True)
-        sys.exit(130)
-    except Exception as error:  # a bug: say so plainly, show details only with -v
+        click.echo("Đã dừng (Ctrl-C); thư mục kết quả cũ (nếu có) không bị thay đổi.",
+                   err=True)
+        sys.exit(INTERRUPTED)
+    except Terminated:
+        click.echo("Đã dừng (SIGTERM); thư mục kết quả cũ (nếu có) không bị thay đổi.",
+                   err=True)
+        sys.exit(TERMINATED)
+    except Exception as error:
+        if _interrupted(error):  # Ctrl-C inside a library's cleanup surfaces as its error
+            click.echo("Đã dừng; thư mục kết quả cũ (nếu có) không bị thay đổi.", err=True)
+            sys.exit(TERMINATED if _interrupted(error) is Terminated else INTERRUPTED)
+        # a bug: say so plainly, show details only with -v
         click.echo(f"Lỗi trong hoso ({type(error).__name__}: {error}). Chạy lại với -v để "
                    "xem chi tiết và báo cho người phát triển.", err=True)
         if verbose:
@@ -64,9 +116,12 @@ def main(ctx: click.Context, verbose: bool) -> None:
                    "quy_dinh trong don-vi.yaml, nếu không có thì theo năm đánh giá.")
 @click.option("--jobs", default=0, type=click.IntRange(0, 64),
               help="Số tiến trình dựng PDF song song (mặc định: tự chọn theo số nhân CPU).")
+@click.option("--ky", "--sign", "p12", type=click.Path(path_type=Path),
+              help="Ký số ho-so.pdf bằng chứng thư số của đơn vị (tệp .p12/.pfx); mật khẩu "
+                   "lấy từ biến môi trường HOSO_MAT_KHAU.")
 @click.pass_context
 def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: str | None,
-          jobs: int) -> None:
+          jobs: int, p12: Path | None) -> None:
     """Dựng tập hồ sơ PDF (và các mẫu PDF, DOCX) từ thư mục đơn vị.
 
     Không ghi UNIT_DIR thì dựng hồ sơ mẫu đi kèm (chi bộ cơ sở).
@@ -74,7 +129,15 @@ def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: 
     from pipeline.dossier import build as build_dossier
 
     def action() -> int:
-        result = build_dossier(unit_dir or DEFAULT_SAMPLE, out, profile, jobs)
+        sign = None
+        if p12 is not None:
+            from pipeline.dossier import SignWith
+
+            if not p12.is_file():
+                raise UsageError(f"{p12}: không có tệp chứng thư số này")
+            secret = os.environ.get("HOSO_MAT_KHAU")
+            sign = SignWith(p12, secret.encode("utf-8") if secret is not None else None)
+        result = build_dossier(unit_dir or DEFAULT_SAMPLE, out, profile, jobs, sign)
         for line in result.report:
             click.echo(line)
         click.echo(f"Đã ghi: {result.out}/ho-so.pdf ({result.pages} trang), ho-so.json, "
@@ -190,13 +253,20 @@ def _score_line(r: Any) -> str:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--tin-cay", "--trust", "trust", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Chứng thư gốc (PEM/DER) mà nơi nhận tin cậy, để xác minh người ký.")
+@click.option("--bat-buoc-ky", "--require-signature", "require_signature", is_flag=True,
+              help="Hồ sơ không có chữ ký số hợp lệ thì coi là chưa đạt (mã thoát 1).")
 @click.pass_context
-def check(ctx: click.Context, path: Path, fmt: str) -> None:
+def check(ctx: click.Context, path: Path, fmt: str, trust: tuple[Path, ...],
+          require_signature: bool) -> None:
     """Kiểm tra hồ sơ nhận được (tệp PDF) hoặc thư mục đơn vị: đủ, đúng thứ tự, không bị sửa."""
     from pipeline.check import check_path
 
     def action() -> int:
-        report = check_path(path)
+        roots = tuple(root.read_bytes() for root in trust)
+        report = check_path(path, trust_roots=roots, require_signature=require_signature)
         if fmt == "json":
             click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
         else:
@@ -241,14 +311,16 @@ def preview(ctx: click.Context, pdf: Path, out: Path | None,
 @click.option("--year", type=int, help="Năm đánh giá (mặc định năm nay).")
 @click.option("--quy-dinh", "regime", type=click.Choice(available_profiles()),
               help="Bộ quy định (mặc định theo năm đánh giá).")
+@click.option("--csv", "csv_files", is_flag=True,
+              help="Mỗi bảng một tệp CSV thay cho sổ Excel du-lieu.xlsx.")
 @click.pass_context
 def init(ctx: click.Context, folder: Path, kind: str, year: int | None,
-         regime: str | None) -> None:
+         regime: str | None, csv_files: bool) -> None:
     """Tạo thư mục đơn vị trống, có chú thích, để điền dữ liệu."""
     from pipeline.scaffold import init_unit
 
     def action() -> int:
-        written = init_unit(folder, UnitType(kind), year, regime)
+        written = init_unit(folder, UnitType(kind), year, regime, csv_files)
         click.echo(f"Đã tạo {folder}/ với {len(written)} tệp. Đọc {folder}/HUONG-DAN.txt, "
                    f"điền dữ liệu rồi chạy: hoso build {folder}")
         return 0
@@ -257,4 +329,4 @@ def init(ctx: click.Context, folder: Path, kind: str, year: int | None,
 
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -22,6 +22,7 @@ import yaml
 from pipeline.errors import Problem
 from pipeline.levels import Level
 from pipeline.paths import TEMPLATES
+from pipeline.safeyaml import MAX_YAML_BYTES, load_untrusted, odd_keys
 from pipeline.vntext import fold, nfc, text_problem
 
 GRADES = ("Xuất sắc", "Tốt", "Trung bình", "Kém")
@@ -109,13 +110,21 @@ def load_grades(folder: Path, sub_units: set[str], problems: list[Problem]) -> t
     path = folder / GRADES_FILE
     if not path.is_file():
         return ()
+    if path.stat().st_size > MAX_YAML_BYTES:
+        problems.append(Problem(GRADES_FILE, "", "tệp quá lớn"))
+        return ()
     try:
-        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig")) or {}
-    except (UnicodeDecodeError, yaml.YAMLError):
-        problems.append(Problem(GRADES_FILE, "", "không đọc được (cần YAML, mã UTF-8)"))
+        data = load_untrusted(path.read_bytes().decode("utf-8-sig")) or {}
+    except (UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        problems.append(Problem(GRADES_FILE, "", "không đọc được (cần YAML, mã UTF-8, không "
+                                "dùng bí danh & *)"))
         return ()
     if not isinstance(data, dict):
         problems.append(Problem(GRADES_FILE, "", "phải là bảng khóa: giá trị"))
+        return ()
+    if odd_keys(data):
+        problems.extend(Problem(GRADES_FILE, where, message)
+                        for where, message in odd_keys(data))
         return ()
     result: list[Grades] = []
     for key, value in data.items():

@@ -19,10 +19,11 @@ from pipeline.assemble import BoundDossier, Status
 from pipeline.forms import FormDoc, FormRequest, build_form
 from pipeline.load import load_unit, regime_hint
 from pipeline.model import Activity, Unit
-from pipeline.output import write_atomically
-from pipeline.profiles import ChecklistItem, Profile, choose_profile
+from pipeline.output import claim, write_owned
+from pipeline.profiles import ChecklistItem, Profile, available_profiles, choose_profile
 from pipeline.render import Renderer
 from pipeline.rules import Assessment, Severity, assess
+from pipeline.signing import sign_pdf
 from pipeline.vntext import fold
 
 
@@ -46,29 +47,55 @@ class BuildResult:
         return 0 if self.complete else 1
 
 
+@dataclass(frozen=True)
+class SignWith:
+    """The unit's certificate (PKCS#12) and its password, to sign the bound dossier."""
+
+    p12: Path
+    password: bytes | None
+
+
 def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = None,
-          jobs: int = 0) -> BuildResult:
+          jobs: int = 0, sign: SignWith | None = None) -> BuildResult:
     """Build the dossier; `jobs` 0 picks the number of rendering processes itself.
 
     `profile_name` overrides the regime; by default the unit's quy_dinh, else its year,
     chooses it (profiles.choose_profile)."""
     profile = unit_profile(unit_dir, profile_name)
     unit = load_for(unit_dir, profile)
+    target = claim(out or default_out(unit_dir, unit.slug), unit_dir)
     assessment = assess(unit, profile)
     renderer = Renderer()
     forms = render_forms(plan_forms(unit, profile, assessment), renderer, jobs)
     parts = assemble.plan_parts(unit, profile, assessment, rendered_by_key(forms))
     dossier = assemble.bind(unit, profile, assessment, parts, renderer)
     report = report_lines(unit, dossier, assessment, profile)
-    target = out or Path("out") / unit.slug
-    write_atomically(target, output_files(dossier, forms, report, renderer))
+    files = output_files(dossier, forms, report, renderer)
+    if sign is not None:
+        files["ho-so.pdf"] = sign_pdf(dossier.pdf, sign.p12, sign.password,
+                                      f"Hồ sơ kiểm điểm, đánh giá, xếp loại năm {unit.year}")
+        report.append("Đã ký số ho-so.pdf bằng chứng thư " + sign.p12.name + ".")
+        files["bao-cao.txt"] = ("\n".join(report) + "\n").encode("utf-8")
+    write_owned(target, files, "build", forbidden=unit_dir)
     complete = not dossier.missing and not assessment.errors
     return BuildResult(target, unit, dossier.pages, tuple(report), complete)
+
+
+def default_out(unit_dir: Path, slug: str) -> Path:
+    """out/<slug> in the working folder, or beside the unit folder when the working
+    folder is the unit folder itself (hoso never writes inside a unit folder)."""
+    target = Path("out").resolve() / slug
+    unit = unit_dir.resolve()
+    if unit == target or unit in target.parents:
+        return unit.parent / "out" / slug
+    return Path("out") / slug
 
 
 def unit_profile(unit_dir: Path, override: str | None) -> Profile:
     """`--profile`, else don-vi.yaml's quy_dinh, else the regime of the review year."""
     named, year = regime_hint(unit_dir)
+    if named not in available_profiles():
+        named = None  # the full load reports it, with its key
     return choose_profile(override, named, year)
 
 
@@ -165,6 +192,7 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
     """Write the handouts: Mẫu 2 per member, ballots, 3-213 requests, blank grids."""
     profile = unit_profile(unit_dir, profile_name)
     unit = load_for(unit_dir, profile, before_meetings=True)
+    target = claim(out or default_out(unit_dir, unit.slug) / "chuan-bi", unit_dir)
     assessment = assess(unit, profile)
     renderer = Renderer()
     forms = render_forms(plan_handouts(unit, profile, assessment), renderer, jobs)
@@ -174,8 +202,7 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
         stem = (f"{fold(label).replace(' ', '-')}-" if label else "") + f.form.file_stem
         files[f"{stem}.pdf"] = standalone_pdf(f.pdf, renderer)
         files[f"{stem}.docx"] = f.docx
-    target = out or Path("out") / unit.slug / "chuan-bi"
-    write_atomically(target, files)
+    write_owned(target, files, "prepare", forbidden=unit_dir)
     return PrepareResult(target, tuple(sorted(files)))
 
 
@@ -190,10 +217,16 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int) -> list[Re
         jobs = (os.cpu_count() or 1) if len(forms) >= AUTO_PARALLEL_FORMS else 1
     htmls = [renderer.html(f.template, **f.context) for f in forms]
     if jobs > 1 and len(forms) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_signals)
+        try:
             pending = pool.map(_render_pdf, htmls)  # submitted now; Word files meanwhile
             docxs = [renderer.docx(f.form, f.context) for f in forms]
             pdfs = list(pending)
+        except BaseException:
+            # Ctrl-C or SIGTERM: drop the queued forms; the workers end with the pool.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     else:
         pdfs = [renderer.pdf(h) for h in htmls]
         docxs = [renderer.docx(f.form, f.context) for f in forms]
@@ -202,6 +235,15 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int) -> list[Re
 
 AUTO_PARALLEL_FORMS = 6
 _WORKER: Renderer | None = None
+
+
+def _ignore_signals() -> None:
+    """Workers leave Ctrl-C and SIGTERM to the main process, which cleans up and stops
+    them; a worker interrupted on its own would only print a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _render_pdf(html: str) -> bytes:
@@ -221,6 +263,8 @@ def report_lines(unit: Unit, dossier: BoundDossier, a: Assessment,
             who = f"Hồ sơ cá nhân {part.person_name}, " if part.person else ""
             lines.append(f"[THIẾU] {who}mục {part.number} {part.title}: {part.reason} "
                          f"(trang {p.first_page} là trang báo thiếu)")
+    lines.extend(f"[LƯU Ý] {x.label}: đã gỡ nội dung chủ động, không đưa vào hồ sơ: "
+                 f"{', '.join(x.active)}" for x in unit.attachments if x.active)
     lines.extend(f.line() for f in a.findings)
     errors = sum(1 for f in a.findings if f.severity is Severity.ERROR)
     if not dossier.missing and not errors:

@@ -7,6 +7,7 @@ row or key, in Vietnamese. The folder layout is documented in README.md ("Thư m
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from pipeline.model import (
     Unit,
     UnitType,
 )
+from pipeline.safeyaml import MAX_YAML_BYTES, load_untrusted, odd_keys
 from pipeline.scoring import (
     GENERAL_MAX,
     RESULTS_MAX,
@@ -48,7 +50,7 @@ from pipeline.scoring import (
     parse_kind,
     parse_points,
 )
-from pipeline.tables import Column, Row, find_table, read_table
+from pipeline.tables import WORKBOOK, Column, Row, find_table, read_table, workbook_sheets
 from pipeline.tally import BallotCount
 from pipeline.vntext import fold, nfc, text_problem, upper
 
@@ -136,6 +138,7 @@ UNIT_KEYS = {
     "ho_so_ca_nhan", "noi_nhan", "dinh_kem", "nhan_mau", "quy_dinh", "ty_le_htxsnv",
     "xep_loai_lai",
 }
+MAX_TEXT = 200  # characters of a name or a header line (it goes into titles and metadata)
 BASE_BODY = {"", "co so", "cap uy co so", "dang uy", "chi uy", "chi bo"}
 
 
@@ -144,6 +147,7 @@ class Collector:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.sheets: tuple[str, ...] = ()  # of the unit's workbook du-lieu.xlsx
 
     def add(self, file: str, where: str, message: str) -> None:
         self.problems.append(Problem(file, where, message))
@@ -165,7 +169,9 @@ def parse_date(text: str | date) -> date:
         return text.date()
     if isinstance(text, date):
         return text
-    value = str(text).strip()
+    if not isinstance(text, str):
+        raise ValueError(f"«{text}» phải là một ngày dd/mm/yyyy")
+    value = text.strip()
     for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
         try:
             return datetime.strptime(value, pattern).date()
@@ -174,7 +180,11 @@ def parse_date(text: str | date) -> date:
     raise ValueError(f"ngày «{value}» không hợp lệ (viết dd/mm/yyyy, ví dụ 05/01/2025)")
 
 
-def parse_optional_date(text: str) -> date | None:
+def parse_optional_date(text: str | date) -> date | None:
+    if isinstance(text, date):
+        return parse_date(text)
+    if not isinstance(text, str):
+        raise ValueError(f"«{text}» phải là một ngày dd/mm/yyyy")
     return parse_date(text) if text.strip() else None
 
 
@@ -234,8 +244,9 @@ def parse_activity(text: str) -> Activity:
 
 def parse_count(text: str) -> int:
     value = text.strip()
-    if not re.fullmatch(r"-?\d+", value):
-        raise ValueError(f"«{value}» không phải số nguyên")
+    if not re.fullmatch(r"-?\d{1,6}", value):
+        shown = value if len(value) <= 20 else value[:20] + "…"
+        raise ValueError(f"«{shown}» không phải số nguyên (tối đa 6 chữ số)")
     return int(value)
 
 
@@ -278,9 +289,14 @@ def load_unit(folder: Path, ballots_required: bool = True,
     if not folder.is_dir():
         raise InputError([Problem(str(folder), "", "không có thư mục đơn vị này")])
     c = Collector()
+    refuse_links(folder, c)
+    if c.problems:  # read nothing through a link, not even for an error message
+        raise InputError(c.problems)
+    c.sheets = workbook_sheets(folder, c.problems)
+    _unknown_files(folder, c)
     raw = _read_unit_yaml(folder, c)
-    kind = c.parse(UNIT_FILE, "loai", str(raw.get("loai", "")), _unit_type,
-                   UnitType.CHI_BO_CO_SO)
+    kind = (c if raw is not UNREADABLE else Collector()).parse(
+        UNIT_FILE, "loai", str(raw.get("loai", "")), _unit_type, UnitType.CHI_BO_CO_SO)
     sub_units = _load_sub_units(folder, kind, c)
     members = _load_members(folder, kind, {s.code for s in sub_units}, c)
     person_ballots = _load_person_ballots(folder, members, sub_units, c, ballots_required)
@@ -292,7 +308,9 @@ def load_unit(folder: Path, ballots_required: bool = True,
     managers = set(leaders) | {m.code for m in members if m.base_role or m.cell_role}
     narratives = content.load_narratives(folder, {m.code for m in members}, managers,
                                          c.problems)
-    header = _unit_header(raw, kind, members, form_ids, c)
+    # An unreadable don-vi.yaml is one problem, not one more per key it would have had.
+    header = _unit_header(raw, kind, members, form_ids, c if raw is not UNREADABLE
+                          else Collector())
     scores = _load_scores(folder, members, sub_units, c, scores_required)
     cap = _cap_exception(raw.get("ty_le_htxsnv"), cap_ratio_max, c)
     reratings = _reratings(raw.get("xep_loai_lai"), members, c)
@@ -318,12 +336,57 @@ def load_unit(folder: Path, ballots_required: bool = True,
     )
 
 
+def refuse_links(folder: Path, c: Collector) -> None:
+    """A link (symlink) anywhere in the unit folder could make hoso read a file outside
+    it (in CI, a file of the runner): every one is refused, none is followed."""
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        for name in sorted(dirs + files):
+            path = Path(root, name)
+            if path.is_symlink():
+                c.add(path.relative_to(folder).as_posix(), "", "là liên kết (symlink) tới "
+                      "chỗ khác; hoso chỉ đọc tệp thật trong thư mục đơn vị, hãy chép tệp vào")
+
+
+TABLES = (MEMBERS, SUB_UNITS, MEMBER_BALLOTS, COMMITTEE_BALLOTS, COLLECTIVE_BALLOTS, SCORES)
+OTHER_FILES = (UNIT_FILE, "danh-gia.yaml", WORKBOOK, "HUONG-DAN.txt")
+
+
+def _unknown_files(folder: Path, c: Collector) -> None:
+    """A table or YAML file under a name hoso does not read would be silently left out:
+    name it, with the name it probably meant."""
+    import difflib
+
+    expected = [*OTHER_FILES, *(f"{t}{x}" for t in TABLES for x in (".csv", ".xlsx"))]
+    for path in sorted(folder.iterdir()):
+        suffix = path.suffix.lower()
+        if not path.is_file() or attach.ignored(path.name) or path.name in expected \
+                or suffix not in {".csv", ".xlsx", ".xls", ".yaml", ".yml"}:
+            continue
+        close = difflib.get_close_matches(fold(path.stem), [fold(n) for n in expected],
+                                          n=1, cutoff=0.6)
+        meant = next((n for n in expected if close and fold(n) == close[0]), None)
+        hint = f"; có phải «{meant}»?" if meant else f"; các tên được đọc: {MEMBERS}.csv, …"
+        if suffix == ".xls":
+            hint = "; hãy lưu lại dạng Excel .xlsx" + (f" với tên «{meant}»" if meant else "")
+        c.add(path.name, "", f"tệp này không được đọc vì tên không có trong mẫu{hint}")
+    for sheet in c.sheets:
+        if fold(sheet) not in {fold(t) for t in TABLES} and fold(sheet) not in HELP_SHEETS:
+            c.add(f"{WORKBOOK}, trang {sheet}", "", "trang này không được đọc; tên trang "
+                  f"phải là tên bảng: {', '.join(TABLES)}")
+
+
+HELP_SHEETS = {"huong dan", "danh muc"}  # sheets of du-lieu.xlsx for people, not data
+
+
 def regime_hint(folder: Path) -> tuple[str | None, int | None]:
     """`quy_dinh` and `nam` of don-vi.yaml, to choose the profile before the full load
     (which reports any problem with them); (None, None) when they cannot be read."""
     try:
-        data = yaml.safe_load((folder / UNIT_FILE).read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        path = folder / UNIT_FILE
+        if path.stat().st_size > MAX_YAML_BYTES:
+            return None, None
+        data = load_untrusted(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return None, None
     if not isinstance(data, dict):
         return None, None
@@ -441,7 +504,8 @@ def _reratings(raw: Any, members: tuple[Member, ...], c: Collector) -> tuple[Rer
     out = []
     for index, entry in enumerate(raw, start=1):
         where = f"xep_loai_lai[{index}]"
-        if not isinstance(entry, dict) or str(entry.get("ma", "")) not in codes:
+        code = str(entry.get("ma") or "") if isinstance(entry, dict) else ""
+        if not isinstance(entry, dict) or not code or code not in codes:
             c.add(UNIT_FILE, where, "cần «ma» là mã một đảng viên trong dang-vien")
             continue
         old = c.parse(UNIT_FILE, where + ".muc_cu", str(entry.get("muc_cu", "")),
@@ -452,7 +516,7 @@ def _reratings(raw: Any, members: tuple[Member, ...], c: Collector) -> tuple[Rer
         if not isinstance(reason, str) or not reason.strip():
             c.add(UNIT_FILE, where + ".ly_do", "ghi lý do xếp loại lại")
             reason = ""
-        out.append(Rerating(str(entry["ma"]), old, new, nfc(reason.strip())))
+        out.append(Rerating(code, old, new, nfc(reason.strip())))
     return tuple(out)
 
 
@@ -469,28 +533,51 @@ def _unit_type(text: str) -> UnitType:
             from None
 
 
+UNREADABLE: dict[str, Any] = {}  # what _read_unit_yaml gives for a file it cannot use
+
+
 def _read_unit_yaml(folder: Path, c: Collector) -> dict[str, Any]:
+    """don-vi.yaml as a mapping, or UNREADABLE (the problem recorded once)."""
     path = folder / UNIT_FILE
     if not path.is_file():
         c.add(UNIT_FILE, "", "thiếu tệp thông tin đơn vị (chạy «hoso init» để có tệp mẫu)")
-        return {}
+        return UNREADABLE
+    if path.stat().st_size > MAX_YAML_BYTES:
+        c.add(UNIT_FILE, "", f"tệp quá lớn (trên {MAX_YAML_BYTES // 1024} KB); tệp thông tin "
+              "đơn vị chỉ vài chục dòng")
+        return UNREADABLE
     try:
-        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
+        data = load_untrusted(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError:
         c.add(UNIT_FILE, "", "tệp không phải UTF-8; hãy lưu lại với bảng mã UTF-8")
-        return {}
+        return UNREADABLE
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"dòng {mark.line + 1}" if mark else ""
         c.add(UNIT_FILE, where, f"sai cú pháp YAML ({getattr(exc, 'problem', exc)})")
-        return {}
+        return UNREADABLE
+    except RecursionError:
+        c.add(UNIT_FILE, "", "cấu trúc lồng nhau quá sâu")
+        return UNREADABLE
     if not isinstance(data, dict):
         c.add(UNIT_FILE, "", "tệp phải là một bảng khóa: giá trị")
-        return {}
+        return UNREADABLE
+    for where, message in odd_keys(data):
+        c.add(UNIT_FILE, where, message)
+    data = _text_keys_only(data)
     for key in sorted(set(data) - UNIT_KEYS):
         c.add(UNIT_FILE, str(key), "khóa không có trong mẫu (gõ sai?)")
     _check_yaml_text(data, "", c)
     return data
+
+
+def _text_keys_only(value: Any) -> Any:
+    """The data without the keys odd_keys reported, so each problem is said once."""
+    if isinstance(value, dict):
+        return {k: _text_keys_only(v) for k, v in value.items() if isinstance(k, str)}
+    if isinstance(value, list):
+        return [_text_keys_only(v) for v in value]
+    return value
 
 
 def _check_yaml_text(value: Any, where: str, c: Collector) -> None:
@@ -512,10 +599,14 @@ def _text(raw: dict[str, Any], key: str, c: Collector, required: bool = True) ->
         if required:
             c.add(UNIT_FILE, key, "thiếu giá trị")
         return ""
-    if not isinstance(value, str | int):
+    if not isinstance(value, str | int) or isinstance(value, bool):
         c.add(UNIT_FILE, key, "phải là một dòng chữ")
         return ""
-    return nfc(str(value).strip())
+    text = nfc(str(value).strip())
+    if len(text) > MAX_TEXT:
+        c.add(UNIT_FILE, key, f"dài {len(text)} ký tự, quá {MAX_TEXT} ký tự cho phép")
+        return text[:MAX_TEXT]
+    return text
 
 
 def _unit_header(raw: dict[str, Any], kind: UnitType, members: tuple[Member, ...],
@@ -622,11 +713,16 @@ def _signatory(raw: Any, kind: UnitType, members: tuple[Member, ...],
                c: Collector) -> Signatory:
     authority = "T/M CHI BỘ" if kind is UnitType.CHI_BO_CO_SO else "T/M ĐẢNG ỦY"
     if isinstance(raw, dict):
-        return Signatory(
-            authority=upper(str(raw.get("quyen_han", authority))),
-            title=upper(str(raw.get("chuc_vu", "BÍ THƯ"))),
-            name=nfc(str(raw.get("ho_ten", ""))),
-        )
+        values = {}
+        for key, default in (("quyen_han", authority), ("chuc_vu", "BÍ THƯ"), ("ho_ten", "")):
+            value = raw.get(key, default)
+            if not isinstance(value, str) or len(value) > MAX_TEXT:
+                c.add(UNIT_FILE, f"nguoi_ky.{key}", f"phải là một dòng chữ (tối đa {MAX_TEXT} "
+                      "ký tự)")
+                value = default
+            values[key] = value
+        return Signatory(upper(values["quyen_han"]), upper(values["chuc_vu"]),
+                         nfc(values["ho_ten"]))
     if raw is not None:
         c.add(UNIT_FILE, "nguoi_ky", "phải là bảng quyen_han / chuc_vu / ho_ten")
     secretaries = [m for m in members if m.base_role is Role.SECRETARY]
@@ -648,12 +744,16 @@ def _string_list(raw: dict[str, Any], key: str, c: Collector) -> list[str]:
 
 def _table(folder: Path, stem: str, columns: tuple[Column, ...], c: Collector,
            required: bool) -> tuple[str, list[Row]]:
-    path = find_table(folder, stem)
-    if path is None:
+    source, conflict = find_table(folder, stem, c.sheets)
+    if conflict:
+        c.add(stem, "", conflict)
+        return stem, []
+    if source is None:
         if required:
-            c.add(f"{stem}.csv", "", "thiếu bảng này (CSV hoặc Excel .xlsx)")
+            c.add(f"{stem}.csv", "", f"thiếu bảng này (tệp CSV hoặc Excel, hoặc trang «{stem}» "
+                  f"trong {WORKBOOK})")
         return f"{stem}.csv", []
-    return path.name, read_table(path, columns, c.problems)
+    return source.label, read_table(source, columns, c.problems)
 
 
 def _load_sub_units(folder: Path, kind: UnitType, c: Collector) -> tuple[SubUnit, ...]:
@@ -720,7 +820,7 @@ def _load_members(folder: Path, kind: UnitType, cells: set[str],
         if people[(fold(m.name), m.birth_date)] > 1:
             c.add(file, m.source.where, f"«{m.name}» xuất hiện hai lần (trùng họ tên và ngày "
                   "sinh); nếu là hai người khác nhau, hãy ghi ngày sinh")
-    if not members and rows == []:
+    if not members and not any(p.file == file for p in c.problems):
         c.add(file, "", "chưa có đảng viên nào")
     return tuple(members)
 
@@ -879,38 +979,67 @@ def _check_ballot_totals(kind: UnitType, members: tuple[Member, ...],
                          person_ballots: tuple[PersonBallot, ...],
                          collective_ballots: tuple[CollectiveBallot, ...],
                          c: Collector) -> None:
-    """The denominator of each ballot must be the voting body's number of full members."""
-    base_voters = len(_voters(members))
-    committee = len([m for m in _voters(members) if m.base_role])
+    """The denominator of each ballot must be the voting body's number of full members.
+
+    One message per voting body and file, listing the rows, who is counted and who is
+    left out and why, rather than the same line once per row."""
+    base = _voters(members)
+    committee = tuple(m for m in base if m.base_role)
+    wrong: dict[tuple[str, str], list[Ballot]] = {}
+    bodies: dict[str, tuple[tuple[Member, ...], tuple[Member, ...]]] = {}
+
+    def expect(ballot: Ballot, voters: tuple[Member, ...], pool: tuple[Member, ...],
+               body: str) -> None:
+        if voters and ballot.count.total != len(voters):
+            wrong.setdefault((ballot.source.file, body), []).append(ballot)
+            bodies[body] = (voters, pool)
+
     for pb in person_ballots:
-        if pb.committee:
-            if pb.body is None:
-                expected, body = (committee or base_voters), "cấp ủy cơ sở"
-            else:
-                expected = len([m for m in _voters(members)
-                                if m.cell == pb.body and m.cell_role])
-                body = f"chi ủy {pb.body}"
+        if pb.committee and pb.body is None:
+            expect(pb.ballot, committee or base, members, "cấp ủy cơ sở")
+        elif pb.committee:
+            cell = tuple(m for m in members if m.cell == pb.body)
+            expect(pb.ballot, tuple(m for m in _voters(cell) if m.cell_role), cell,
+                   f"chi ủy {pb.body}")
         elif kind is UnitType.CHI_BO_CO_SO:
-            expected, body = base_voters, "chi bộ"
+            expect(pb.ballot, base, members, "chi bộ")
         else:
-            expected = len(_voters(tuple(m for m in members if m.cell == pb.body)))
-            body = f"chi bộ {pb.body}"
-        _expect_total(pb.ballot, expected, body, c)
+            cell = tuple(m for m in members if m.cell == pb.body)
+            expect(pb.ballot, _voters(cell), cell, f"chi bộ {pb.body}")
     for cb in collective_ballots:
         # Collectives are voted by the committee that decides on them (000 §II.B.1.5).
-        if cb.unit is None and committee:
-            _expect_total(cb.ballot, committee, "cấp ủy cơ sở", c)
+        if committee:
+            body = "cấp ủy cơ sở" if cb.unit is None else "đảng ủy cơ sở"
+            expect(cb.ballot, committee, members, body)
         elif cb.unit is None:
-            _expect_total(cb.ballot, base_voters, "chi bộ", c)
-        elif committee:
-            _expect_total(cb.ballot, committee, "đảng ủy cơ sở", c)
+            expect(cb.ballot, base, members, "chi bộ")
+    for (file, body), ballots in sorted(wrong.items()):
+        voters, pool = bodies[body]
+        lines = ", ".join(str(b.source.row) for b in ballots[:12])
+        more = f" và {len(ballots) - 12} dòng khác" if len(ballots) > 12 else ""
+        totals = sorted({b.count.total for b in ballots})
+        c.add(file, f"dòng {lines}{more}", f"tổng số ({', '.join(map(str, totals))}) khác "
+              f"số đảng viên chính thức của {body} ({len(voters)}) theo {MEMBERS}. "
+              + _who_counts(voters, pool))
 
 
-def _expect_total(ballot: Ballot, expected: int, body: str, c: Collector) -> None:
-    if expected and ballot.count.total != expected:
-        c.add(ballot.source.file, ballot.source.where,
-              f"tổng số ({ballot.count.total}) khác số đảng viên chính thức của {body} "
-              f"({expected}) theo {MEMBERS}")
+def _who_counts(voters: tuple[Member, ...], pool: tuple[Member, ...]) -> str:
+    """Who is counted in a voting body, and who is left out and why."""
+    left_out = []
+    for m in pool:
+        if m in voters:
+            continue
+        if not m.official:
+            left_out.append(f"{m.code} (dự bị)")
+        elif m.activity is Activity.EXEMPT:
+            left_out.append(f"{m.code} (miễn sinh hoạt)")
+        elif m.activity is Activity.SUSPENDED:
+            left_out.append(f"{m.code} (đình chỉ sinh hoạt)")
+    counted = ", ".join(m.code for m in voters[:20]) + ("…" if len(voters) > 20 else "")
+    text = f"Được tính: {counted}."
+    if left_out:
+        text += f" Không tính: {', '.join(left_out[:20])}."
+    return text
 
 
 def _leaders(raw: dict[str, Any], members: tuple[Member, ...], c: Collector) -> tuple[str, ...]:

@@ -179,6 +179,8 @@ class Attachment:
     person: str | None
     kind: str  # "pdf" or "image"
     pages: int
+    label: str = ""  # dinh-kem/… as the clerk knows it
+    active: tuple[str, ...] = ()  # active content found, removed when bound
 
 
 @dataclass(frozen=True)

@@ -1,35 +1,262 @@
-"""Turn a finished set of output files into the OUT folder, all at once or not at all.
+"""Turn a finished set of output files into the OUT folder, all at once or not at all,
+without ever touching a file hoso did not write.
 
-Everything is first written to a temporary folder beside OUT; only when it is complete is
-it renamed into place. A failed or interrupted build leaves the previous OUT untouched.
+Ownership. A command writes only into a folder that is absent, empty, or one hoso made
+before: such a folder holds the marker `.hoso-ban-ke.json`, which lists, per command
+(build, prepare, preview), the files that command wrote. Anything else in the folder (a
+note the user put there, the `chuan-bi/` of `hoso prepare` inside a build's folder) is the
+user's and survives every rebuild. A folder with files but no marker is refused, and so
+is the unit folder itself, any folder inside it, or any folder above it.
+
+Atomicity. The new folder is assembled beside OUT in a staging folder: the new files,
+fsynced, plus hard links (copies where links are impossible) of everything OUT holds that
+this command does not own. Two renames then swap it in. Killed at any moment, OUT is
+either the old folder or the new one; the next run puts back an old folder left aside by
+a kill between the two renames and clears the staging folders it recognises as its own.
 """
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+
+from pipeline.errors import HosoError
+
+MARKER = ".hoso-ban-ke.json"
+STAGING_PREFIX = ".hoso-tam-"  # staging folders beside OUT: .hoso-tam-<name>-<random>
+OLD_PREFIX = ".hoso-cu-"  # the previous OUT during the swap: .hoso-cu-<name>-<random>
+LEFTOVER_TAG = ".hoso-dang-ghi"  # inside a staging or old folder: it is hoso's own
+
+
+class OutputError(HosoError):
+    """The output folder cannot be used or written: nothing was changed (exit 2)."""
+
+    exit_code = 2
+
+
+REASONS = {
+    errno.EACCES: "không có quyền ghi",
+    errno.EPERM: "không có quyền ghi",
+    errno.EROFS: "ổ đĩa chỉ đọc",
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EDQUOT: "vượt hạn mức dung lượng",
+    errno.ENAMETOOLONG: "đường dẫn hoặc tên tệp quá dài",
+    errno.ENOTDIR: "một phần của đường dẫn là tệp, không phải thư mục",
+    errno.EEXIST: "đã có một tệp cùng tên",
+    errno.EISDIR: "đã có một thư mục cùng tên",
+    errno.ENOENT: "không có thư mục này",
+    errno.ELOOP: "đường dẫn có liên kết vòng",
+    errno.EXDEV: "thư mục tạm và thư mục kết quả ở hai ổ đĩa khác nhau",
+}
+
+
+def os_message(error: OSError, path: Path | str | None = None) -> str:
+    """One Vietnamese line for an OS error, naming the path."""
+    where = path if path is not None else (error.filename or "")
+    reason = REASONS.get(error.errno or 0, error.strerror or type(error).__name__)
+    return f"{where}: {reason}"
+
+
+@contextmanager
+def os_errors(path: Path | str | None = None) -> Iterator[None]:
+    """Turn any OSError inside into an OutputError: one line with the path, exit 2."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as error:
+        name = str(error.filename or "")
+        staged = STAGING_PREFIX in name or OLD_PREFIX in name
+        raise OutputError(os_message(error, path if staged or not name else name)) \
+            from error
+
+
+def write_owned(out: Path, files: Mapping[str, bytes], command: str,
+                forbidden: Path | None = None) -> None:
+    """Replace what `command` wrote in `out` by exactly `files` (relative path → bytes),
+    keep everything else; refuse a folder hoso does not own (OutputError)."""
+    with os_errors(out):
+        target = _absolute(out)
+        check_target(target, forbidden)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        recover_leftovers(target)
+        owned = read_marker(target)
+        previous = set(owned.get(command, []))
+        owned[command] = sorted(files)
+        staging = _stage(target, files, owned)
+        try:
+            if target.exists():
+                _keep_foreign(target, staging, previous | set(files) | {MARKER})
+            _swap(target, staging)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+def claim(out: Path, forbidden: Path | None = None) -> Path:
+    """Check before any work that `out` may be written (OutputError otherwise); the
+    absolute path is what the caller then writes."""
+    with os_errors(out):
+        target = _absolute(out)
+        check_target(target, forbidden)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        probe = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{target.name}-",
+                                      dir=target.parent))  # can we write there at all?
+        probe.rmdir()
+    return target
 
 
 def write_atomically(out: Path, files: Mapping[str, bytes]) -> None:
-    """Replace folder `out` by exactly `files` (relative path → bytes)."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    """Replace the files of `build` in `out` (the historical entry point)."""
+    write_owned(out, files, "build")
+
+
+def _absolute(path: Path) -> Path:
+    """The absolute path, with `..` folded but the last link not followed (a link where
+    OUT should be is refused by check_target, never written through)."""
+    absolute = Path(os.path.abspath(path))
+    return absolute.parent.resolve() / absolute.name
+
+
+def check_target(target: Path, forbidden: Path | None) -> None:
+    """Refuse an output folder hoso may not write: a file, a link, a folder with someone
+    else's files, the unit folder, a folder inside it or above it."""
+    if forbidden is not None:
+        unit = forbidden.resolve()
+        if target == unit or unit in target.parents or target in unit.parents:
+            raise OutputError(f"{target}: không ghi kết quả vào thư mục đơn vị, thư mục con "
+                              f"hay thư mục chứa nó ({unit}); hãy chọn -o ở chỗ khác")
+    if target.is_symlink():
+        raise OutputError(f"{target}: là một liên kết (symlink); hãy chọn một thư mục thật")
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target}: đã có một tệp tên này; hãy chọn tên thư mục khác")
+    for parent in target.parents:
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(f"{parent}: là một tệp, không phải thư mục")
+    if target.is_dir() and not _owned(target):
+        raise OutputError(f"{target}: thư mục đã có tệp không do hoso tạo; hoso không ghi "
+                          "vào đó để không mất tệp của bạn. Hãy chọn một thư mục trống "
+                          "hoặc chưa có")
+
+
+def _owned(folder: Path) -> bool:
+    """Empty, marked as hoso's, or holding only folders that hoso made (the chuan-bi/ of
+    `hoso prepare` before the first build)."""
+    if (folder / MARKER).is_file():
+        return True
+    return all(entry.is_dir() and not entry.is_symlink() and _owned(entry)
+               for entry in folder.iterdir())
+
+
+def read_marker(target: Path) -> dict[str, list[str]]:
+    """What each command wrote in `target`; a damaged marker owns nothing."""
     try:
-        for name in sorted(files):
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[name])
-        old = None
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-        staging.rename(out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        data = json.loads((target / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {str(k): [str(x) for x in v if isinstance(x, str) and _safe(x)]
+            for k, v in files.items() if isinstance(v, list)}
+
+
+def _safe(name: str) -> bool:
+    """A marker entry names a file inside the folder, never outside it."""
+    parts = Path(name).parts
+    return bool(parts) and not Path(name).is_absolute() and ".." not in parts
+
+
+def _stage(target: Path, files: Mapping[str, bytes], owned: dict[str, list[str]]) -> Path:
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{target.name}-",
+                                    dir=target.parent))
+    (staging / LEFTOVER_TAG).write_text(str(os.getpid()), encoding="utf-8")
+    for name in sorted(files):
+        _write_synced(staging / name, files[name])
+    marker = {"tool": "hoso", "files": {k: owned[k] for k in sorted(owned)}}
+    _write_synced(staging / MARKER, (json.dumps(marker, ensure_ascii=False, indent=1)
+                                     + "\n").encode("utf-8"))
+    return staging
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _keep_foreign(target: Path, staging: Path, ours: set[str]) -> None:
+    """Link into the staging folder every file of `target` that is not ours."""
+    for path in sorted(target.rglob("*")):
+        relative = path.relative_to(target).as_posix()
+        if relative in ours or (path.is_dir() and not path.is_symlink()):
+            continue
+        destination = staging / relative
+        if destination.exists() or destination.is_symlink():
+            continue  # a user's file where we now write: ours wins only if we wrote it
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink():
+            os.symlink(os.readlink(path), destination)
+            continue
+        try:
+            os.link(path, destination)
+        except OSError:
+            shutil.copy2(path, destination)
+    for path in sorted(target.rglob("*")):  # empty folders of the user's stay too
+        if path.is_dir() and not path.is_symlink():
+            (staging / path.relative_to(target)).mkdir(parents=True, exist_ok=True)
+
+
+def _swap(target: Path, staging: Path) -> None:
+    (staging / LEFTOVER_TAG).unlink()
+    _sync_dir(staging)
+    if not target.exists():
+        staging.rename(target)
+        _sync_dir(target.parent)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f"{OLD_PREFIX}{target.name}-", dir=target.parent))
+    old.rmdir()
+    target.rename(old)  # from here until the next rename, recover_leftovers restores it
+    (old / LEFTOVER_TAG).write_text(str(os.getpid()), encoding="utf-8")
+    staging.rename(target)
+    _sync_dir(target.parent)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _sync_dir(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        os.close(descriptor)
+
+
+def recover_leftovers(target: Path) -> None:
+    """Undo what a killed run left beside `target`: put back the old folder if the kill
+    came between the two renames, and remove staging folders marked as hoso's."""
+    parent = target.parent
+    if not parent.is_dir():
+        return
+    for prefix in (OLD_PREFIX, STAGING_PREFIX):
+        for leftover in sorted(parent.glob(f"{prefix}{target.name}-*")):
+            if not leftover.is_dir() or leftover.is_symlink():
+                continue
+            if prefix == OLD_PREFIX and not target.exists():
+                (leftover / LEFTOVER_TAG).unlink(missing_ok=True)
+                leftover.rename(target)
+            elif prefix == OLD_PREFIX or (leftover / LEFTOVER_TAG).is_file() \
+                    or (leftover / MARKER).is_file():
+                shutil.rmtree(leftover, ignore_errors=True)

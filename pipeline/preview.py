@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from pipeline.check import OutlineEntry, open_pdf, read_manifest, read_outline
 from pipeline.errors import UnreadableDossierError
-from pipeline.output import write_atomically
+from pipeline.guard import run_guarded
+from pipeline.output import claim, write_owned
 from pipeline.paths import ROOT
 
 DPI = 60
@@ -44,19 +46,32 @@ class OutlineNode:
 
 def preview(pdf: Path, out: Path, changed_since: Path | None = None,
             dpi: int = DPI) -> PreviewResult:
+    """Render in a guarded child (time and memory limits: the PDF is untrusted), then
+    write the gallery into `out`."""
+    out = claim(out)
+    files, pages, shown, changed = run_guarded(_gallery_files, pdf, changed_since, dpi,
+                                               name=pdf.name)
+    write_owned(out, files, "preview")
+    return PreviewResult(out, pages, shown, changed)
+
+
+def _gallery_files(pdf: Path, changed_since: Path | None, dpi: int
+                   ) -> tuple[dict[str, bytes], int, int, int | None]:
     reader, data = open_pdf(pdf)
     manifest, _ = read_manifest(reader)
-    masked = sensitive_pages(manifest)
-    images = render_pages(data, dpi)
-    labels = _labels(reader, len(images))
+    masked = sensitive_pages(manifest, len(reader.pages))
+    labels = _labels(reader, len(reader.pages))
     changed: set[int] | None = None
     if changed_since is not None:
         _, old_data = open_pdf(changed_since)  # the same limits apply to the earlier build
-        old = render_pages(old_data, dpi)
-        changed = changed_pages(old, images, dpi)
+        old = [page_fingerprint(image, dpi) for image in render_pages(old_data, dpi)]
+        new = [page_fingerprint(image, dpi) for image in render_pages(data, dpi)]
+        changed = changed_pages(old, new)
     files: dict[str, bytes] = {}
     shown = []
-    for number, image in enumerate(images, start=1):
+    count = 0
+    for number, image in enumerate(render_pages(data, dpi), start=1):
+        count += 1
         if changed is not None and number not in changed:
             continue
         if number in masked:
@@ -66,17 +81,21 @@ def preview(pdf: Path, out: Path, changed_since: Path | None = None,
         shown.append({"number": number, "label": labels[number - 1], "file": name,
                       "masked": number in masked})
     title = pdf.name
-    if manifest:
-        unit = manifest.get("unit") or {}
+    unit = (manifest or {}).get("unit")
+    if isinstance(unit, dict):
         title = f"{unit.get('name', pdf.name)} năm {unit.get('year', '')}"
-    files["index.html"] = _gallery(title, len(images), shown, outline_tree(read_outline(reader)),
+    files["index.html"] = _gallery(title, count, shown, outline_tree(read_outline(reader)),
                                    None if changed is None else len(changed),
                                    changed_since.name if changed_since else "")
-    write_atomically(out, files)
-    return PreviewResult(out, len(images), len(shown), None if changed is None else len(changed))
+    return files, count, len(shown), None if changed is None else len(changed)
 
 
-def render_pages(data: bytes, dpi: int) -> list[Image.Image]:
+MAX_PAGE_PIXELS = 4_000_000  # a page picture of at most 4 megapixels, whatever its size
+
+
+def render_pages(data: bytes, dpi: int) -> Iterator[Image.Image]:
+    """Page pictures one at a time (memory stays that of one page); an oversized page is
+    drawn smaller rather than as a picture of gigabytes."""
     import pypdfium2 as pdfium
 
     try:
@@ -84,18 +103,29 @@ def render_pages(data: bytes, dpi: int) -> list[Image.Image]:
     except Exception as error:
         raise UnreadableDossierError(f"không dựng được hình trang PDF ({error})") from None
     try:
-        return [page.render(scale=dpi / 72).to_pil().convert("RGB") for page in document]
+        for page in document:
+            width, height = page.get_size()
+            scale = dpi / 72
+            area = max(width * height * scale * scale, 1.0)
+            if area > MAX_PAGE_PIXELS:
+                scale *= (MAX_PAGE_PIXELS / area) ** 0.5
+            yield page.render(scale=scale).to_pil().convert("RGB")
+            page.close()
     finally:
         document.close()
 
 
-def sensitive_pages(manifest: dict[str, Any] | None) -> set[int]:
-    """Pages after the first of every sensitive personal item (asset declarations)."""
+def sensitive_pages(manifest: dict[str, Any] | None, count: int) -> set[int]:
+    """Pages after the first of every sensitive personal item (asset declarations). The
+    manifest is data from a received file: page numbers are checked, never trusted."""
     pages: set[int] = set()
-    for entry in (manifest or {}).get("items") or []:
+    items = (manifest or {}).get("items")
+    for entry in items if isinstance(items, list) else []:
         if isinstance(entry, dict) and entry.get("section") == "personal" \
                 and str(entry.get("item")) == "4" and entry.get("status") == "present":
-            pages.update(range(int(entry["first_page"]) + 1, int(entry["last_page"]) + 1))
+            first, last = entry.get("first_page"), entry.get("last_page")
+            if isinstance(first, int) and isinstance(last, int) and 1 <= first <= last:
+                pages.update(range(first + 1, min(last, count) + 1))
     return pages
 
 
@@ -116,12 +146,11 @@ def page_fingerprint(image: Image.Image, dpi: int) -> str:
     return hashlib.sha256(copy.tobytes() + repr(copy.size).encode()).hexdigest()
 
 
-def changed_pages(old: list[Image.Image], new: list[Image.Image], dpi: int) -> set[int]:
-    """1-based numbers of the new pages whose picture is not among the old pages."""
-    remaining = Counter(page_fingerprint(image, dpi) for image in old)
+def changed_pages(old: list[str], new: list[str]) -> set[int]:
+    """1-based numbers of the new pages whose picture (fingerprint) is not among the old."""
+    remaining = Counter(old)
     changed = set()
-    for number, image in enumerate(new, start=1):
-        fingerprint = page_fingerprint(image, dpi)
+    for number, fingerprint in enumerate(new, start=1):
         if remaining[fingerprint] > 0:
             remaining[fingerprint] -= 1
         else:
@@ -143,9 +172,10 @@ def outline_tree(entries: list[OutlineEntry]) -> list[OutlineNode]:
 
 
 def _labels(reader: Any, count: int) -> list[str]:
+    """Page labels as text (at most 40 characters each), or the page numbers."""
     try:
-        labels = list(reader.page_labels)
-    except Exception:
+        labels = [str(label)[:40] for label in reader.page_labels]
+    except Exception:  # a bogus label tree is the file's problem, not a crash
         labels = []
     return labels if len(labels) == count else [str(n) for n in range(1, count + 1)]
 

@@ -12,7 +12,7 @@ from pipeline.errors import UsageError
 from pipeline.model import UnitType
 from pipeline.paths import ROOT
 from pipeline.profiles import load_profile, profile_for_year
-from pipeline.tables import Column
+from pipeline.tables import WORKBOOK, Column
 
 INIT = ROOT / "templates" / "init"
 
@@ -31,11 +31,12 @@ def header_line(columns: tuple[Column, ...], skip: set[str] = frozenset()) -> by
 
 
 def init_unit(folder: Path, kind: UnitType, year: int | None = None,
-              regime: str | None = None) -> list[Path]:
+              regime: str | None = None, csv_files: bool = False) -> list[Path]:
     """Write the empty folder; refuse to touch a folder that already has files.
 
-    Under a regime that rates by score (qd366) the folder gets the score table
-    diem-danh-gia.csv instead of the ballot tables."""
+    The tables go into one Excel workbook, du-lieu.xlsx (drop-down lists, date cells, a
+    guide sheet), or with `csv_files` into one CSV each. Under a regime that rates by
+    score (qd366) the CSV folder gets the score table instead of the ballot tables."""
     if folder.exists() and any(folder.iterdir()):
         raise UsageError(f"thư mục «{folder}» đã có tệp; hãy chọn một thư mục mới")
     year = year or date.today().year
@@ -65,6 +66,13 @@ def init_unit(folder: Path, kind: UnitType, year: int | None = None,
         for stem in (load.MEMBER_BALLOTS, load.COMMITTEE_BALLOTS, load.COLLECTIVE_BALLOTS):
             del files[f"{stem}.csv"]
         files[f"{load.SCORES}.csv"] = header_line(load.SCORE_COLUMNS)
+    if not csv_files:
+        from pipeline.workbook import sheets_for, write_workbook
+
+        for name in [n for n in files if n.endswith(".csv")]:
+            del files[name]
+        guide = (INIT / "HUONG-DAN.txt").read_text(encoding="utf-8")
+        files[WORKBOOK] = write_workbook(sheets_for(kind, scored), guide)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / load.ATTACHMENTS_DIR).mkdir(exist_ok=True)
     written = []

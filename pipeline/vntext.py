@@ -44,6 +44,10 @@ def text_problem(text: str) -> str | None:
     Legacy text shows two or more stray Latin-1 symbols, or one glued to a letter
     ("§¶ng", "Ñaûng"); a lone "§ 5" in clean text is not flagged.
     """
+    control = next((c for c in text if ord(c) < 32 and c not in "\t\n\r"), None)
+    if control is not None:
+        return (f"có ký tự điều khiển (mã {ord(control)}) không in được, có lẽ do chép từ "
+                "tệp hỏng; hãy gõ lại ô này")
     if LOOKALIKE_D in text:
         return "có chữ «Ð» (U+00D0) giống chữ Đ; hãy gõ lại bằng chữ «Đ» tiếng Việt (U+0110)"
     suspects = [i for i, c in enumerate(text) if c in _LEGACY_SUSPECTS]

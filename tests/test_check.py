@@ -234,7 +234,7 @@ def test_limits_on_size_and_time(built_chi_bo: BuildResult, tmp_path: Path,
     with pytest.raises(UnreadableDossierError, match="quá nhiều trang"):
         check.check_path(path)
     monkeypatch.setattr(check, "MAX_PAGES", 3000)
-    monkeypatch.setattr(check, "check_pdf", lambda _: time.sleep(30))
+    monkeypatch.setattr(check, "check_pdf", lambda *_: time.sleep(30))
     started = time.monotonic()
     with pytest.raises(UnreadableDossierError, match="quá 1 giây"):
         check.check_path(path, timeout=1)

@@ -70,7 +70,7 @@ def test_tally_refuses_impossible_rows_naming_each(tmp_path: Path) -> None:
 def test_init_writes_a_commented_folder_that_loads_once_filled(tmp_path: Path) -> None:
     folder = tmp_path / "don-vi-moi"
     code, output = run("init", str(folder), "--type", "chi_bo_co_so", "--year", "2025",
-                       "--quy-dinh", "qd124")
+                       "--quy-dinh", "qd124", "--csv")
     assert code == 0 and "HUONG-DAN.txt" in output
     assert (folder / "don-vi.yaml").read_text(encoding="utf-8").startswith("# ")
     assert (folder / "dinh-kem").is_dir()
@@ -90,7 +90,7 @@ def test_init_writes_a_commented_folder_that_loads_once_filled(tmp_path: Path) -
 
 
 def test_init_dang_bo_has_the_sub_unit_table(tmp_path: Path) -> None:
-    code, _ = run("init", str(tmp_path / "db"), "--type", "dang_bo_co_so")
+    code, _ = run("init", str(tmp_path / "db"), "--type", "dang_bo_co_so", "--csv")
     assert code == 0 and (tmp_path / "db" / "to-chuc-truc-thuoc.csv").exists()
 
 

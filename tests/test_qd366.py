@@ -347,7 +347,7 @@ def test_cap_exception_above_25_percent_is_refused(unit_copy) -> None:  # type: 
 def test_init_scaffolds_the_score_table(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["init", str(tmp_path / "u"), "--type",
                                        "chi_bo_co_so", "--year", "2025", "--quy-dinh",
-                                       "qd366"])
+                                       "qd366", "--csv"])
     assert result.exit_code == 0, result.output
     header = (tmp_path / "u" / "diem-danh-gia.csv").read_text(encoding="utf-8")
     assert header.startswith("Mã,Họ và tên,Đối tượng,Tự chấm tiêu chí chung")

@@ -689,7 +689,8 @@ LAYOUTS: dict[str, Callable[[], str]] = {
 
 
 def template_bytes(form: str) -> bytes:
-    return html_to_docx(LAYOUTS[form](), "{{ doc.title }}")  # docxtpl fills the title too
+    # docxtpl fills the title too; Word's core properties hold at most 255 characters.
+    return html_to_docx(LAYOUTS[form](), "{{ doc.title | truncate(240, true, '…') }}")
 
 
 def main() -> None:
