@@ -50,7 +50,8 @@ def tally_file(path: Path) -> list[NamedTally]:
     if not path.is_file():
         raise InputError([Problem(str(path), "", "không có tệp này")])
     problems: list[Problem] = []
-    rows = read_table(path, COLUMNS, problems)
+    # extra_ok: the unit's own phieu-*.csv (with Mã, Nơi bỏ phiếu …) is accepted as it is
+    rows = read_table(path, COLUMNS, problems, extra_ok=True)
     results = []
     for row in rows:
         where = f"dòng {row.line}"

@@ -77,6 +77,9 @@ def _run(verbose: bool, action: Callable[[], int]) -> None:
         if verbose:
             traceback.print_exc()
         sys.exit(error.exit_code)
+    except BrokenPipeError:  # the reader went away (hoso score … | head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(128 + signal.SIGPIPE)
     except KeyboardInterrupt:
         click.echo("Đã dừng (Ctrl-C); thư mục kết quả cũ (nếu có) không bị thay đổi.",
                    err=True)

@@ -252,10 +252,14 @@ TASK_COLUMNS = (
     Column("violations", ("Vi phạm khác", "Vi phạm")),
 )
 SCORE_COLUMNS = (
-    Column("name", ("Họ và tên", "Họ tên", "Tên"), required=True),
+    Column("name", ("Họ và tên", "Họ tên", "Tên")),
+    Column("code", ("Mã",)),
     Column("kind", ("Đối tượng",), required=True),
-    Column("general", ("Điểm tiêu chí chung", "Tiêu chí chung"), required=True),
-    Column("results", ("Điểm kết quả", "Điểm kết quả thực hiện nhiệm vụ"), required=True),
+    # The unit's own diem-danh-gia is accepted too: its reviewed score is the one ruled on.
+    Column("general", ("Điểm tiêu chí chung", "Tiêu chí chung", "Thẩm định tiêu chí chung"),
+           required=True),
+    Column("results", ("Điểm kết quả", "Điểm kết quả thực hiện nhiệm vụ",
+                       "Thẩm định kết quả"), required=True),
     *TASK_COLUMNS,
 )
 
@@ -323,7 +327,7 @@ def score_file(path: Path, params: ScoreParams) -> list[ScoredRow]:
     if not path.is_file():
         raise InputError([Problem(str(path), "", "không có tệp này")])
     problems: list[Problem] = []
-    rows = read_table(path, SCORE_COLUMNS, problems)
+    rows = read_table(path, SCORE_COLUMNS, problems, extra_ok=True)
     if problems:
         raise InputError(problems)
     headers = {c.key: c.key for c in SCORE_COLUMNS}
@@ -331,11 +335,12 @@ def score_file(path: Path, params: ScoreParams) -> list[ScoredRow]:
     for row in rows:
         cells = Cells(path.name, row, problems, headers)
         kind = cells.get("kind", parse_kind, Kind.INDIVIDUAL)
-        if not row.get("name"):
+        name = row.get("name") or row.get("code")
+        if not name:
             problems.append(Problem(path.name, f"dòng {row.line}", "thiếu họ và tên"))
         sheet = cells.sheet(kind, "general", "results")
-        if sheet is not None and row.get("name"):
-            scored.append(ScoredRow(row.get("name"), row.line, sheet, classify(sheet, params)))
+        if sheet is not None and name:
+            scored.append(ScoredRow(name, row.line, sheet, classify(sheet, params)))
     if problems:
         raise InputError(problems)
     return scored

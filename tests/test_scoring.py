@@ -215,3 +215,16 @@ def test_score_refuses_a_ballot_profile(tmp_path: Path) -> None:
     path.write_text(TABLE, encoding="utf-8")
     code, output = run("score", str(path), "--profile", "qd124")
     assert code == 2 and "không xếp loại theo điểm" in output
+
+
+def test_score_and_tally_accept_the_units_own_tables() -> None:
+    from pipeline.paths import FIXTURES
+
+    code, output = run("score", str(FIXTURES / "chi-bo-qd366" / "diem-danh-gia.csv"),
+                       "--format", "json")
+    assert code == 0, output
+    rows = json.loads(output)
+    assert rows[0]["name"] == "tổ chức" and rows[0]["score"] == 82.0  # the reviewed score
+    assert next(r for r in rows if r["name"] == "Nguyễn Quốc Huy")["result"] == "HTXSNV"
+    code, output = run("tally", str(FIXTURES / "chi-bo-co-so" / "phieu-cap-uy-vien.csv"))
+    assert code == 0 and "Nguyễn Quốc Huy: HTXSNV" in output
