@@ -21,12 +21,14 @@ from pypdf import PageObject, PdfReader, Transformation
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
-from pipeline.errors import Problem
+from pipeline.errors import Problem, UnreadableDossierError
+from pipeline.guard import run_guarded
 from pipeline.model import Attachment
 
 PDF_SUFFIXES = {".pdf"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 MAX_FILE_BYTES = 50 * 1024 * 1024
+ATTACHMENT_SECONDS = 30.0
 MAX_PAGES = 300
 MAX_IMAGE_PIXELS = 60_000_000  # about A4 at 900 dpi: larger is a mistake or an attack
 A4 = (595.2756, 841.8898)
@@ -118,7 +120,11 @@ def _add(path: Path, label: str, item: str, person: str | None, problems: list[P
         return
     active: tuple[str, ...] = ()
     if suffix in PDF_SUFFIXES:
-        pages, active, error = inspect_pdf(path.read_bytes())
+        try:  # an untrusted parse: in a child, with a time and memory limit
+            pages, active, error = run_guarded(inspect_pdf, path.read_bytes(), name=label,
+                                               timeout=ATTACHMENT_SECONDS)
+        except UnreadableDossierError as refused:
+            pages, active, error = 0, (), str(refused).removeprefix(f"{label}: ")
         kind = "pdf"
     else:
         pages, error = 1, image_problem(path)

@@ -19,10 +19,13 @@ from typing import Any
 import click
 
 from pipeline import __version__
+from pipeline.clivi import install as install_vietnamese_messages
 from pipeline.errors import HosoError, UnreadableDossierError, UsageError
 from pipeline.model import UnitType
 from pipeline.paths import DEFAULT_SAMPLE
 from pipeline.profiles import DEFAULT_PROFILE, available_profiles
+
+install_vietnamese_messages()
 
 INTERNAL_ERROR = 3
 INTERRUPTED = 130  # 128 + SIGINT

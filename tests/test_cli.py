@@ -133,3 +133,15 @@ def test_violations_make_exit_1_and_reach_every_output(unit_copy, tmp_path: Path
 
 def test_sample_rules_are_clean() -> None:
     assert not assess(load_unit(CHI_BO), load_profile("qd124")).errors
+
+
+def test_help_and_usage_errors_speak_vietnamese() -> None:
+    code, output = run("--help")
+    assert code == 0 and "Cách dùng:" in output and "Các lệnh:" in output
+    assert "Usage" not in output and "Show this message" not in output
+    code, output = run("build", "--khong-co")
+    assert code == 2 and "Không có tùy chọn '--khong-co'" in output
+    code, output = run("buil")
+    assert code == 2 and "Có phải ý bạn là 'build'?" in output
+    code, output = run("init", "x", "--type", "sai")
+    assert code == 2 and "không phải một trong" in output
