@@ -188,7 +188,10 @@ def doc_info(r: FormRequest, doc_type: str, subject: str, recipients: tuple[str,
         number_text = (ref.number if ref else blank) if numbered else ""
         parent_line, issuer_line = unit.parent, unit.name
     else:
-        number_text, parent_line, issuer_line = "", unit.name, issuer
+        # A document of the unit itself (a chi bộ cơ sở's ballot) names the level above on
+        # the first line; one of a chi bộ trực thuộc names the đảng bộ (typography.md).
+        above = unit.parent if issuer == unit.name else unit.name
+        number_text, parent_line, issuer_line = "", above, issuer
     return DocInfo(
         title=f"{doc_type.capitalize()} {subject}".strip(),
         label=(unit.label_for(r.form) if r.subject is None else None)

@@ -353,3 +353,15 @@ def test_init_scaffolds_the_score_table(tmp_path: Path) -> None:
     assert header.startswith("Mã,Họ và tên,Đối tượng,Tự chấm tiêu chí chung")
     assert "quy_dinh: qd366" in (tmp_path / "u" / "don-vi.yaml").read_text(encoding="utf-8")
     assert not (tmp_path / "u" / "phieu-dang-vien.csv").exists()
+
+
+def test_ballot_header_names_the_level_above(tmp_path: Path) -> None:
+    """Mẫu 7 of a chi bộ cơ sở: the first header line is the đảng bộ above, not the chi
+    bộ again (the fault the paper review found)."""
+    from pipeline.dossier import prepare
+
+    result = prepare(CHI_BO, tmp_path / "chuan-bi")
+    ballot = next(f for f in result.files if "phieu-bieu-quyet-dang-vien" in f
+                  and f.endswith(".pdf"))
+    first = words(PdfReader(result.out / ballot).pages[0].extract_text())
+    assert first.startswith("Mẫu 7 ĐẢNG BỘ KHỐI CƠ QUAN VÀ DOANH NGHIỆP TỈNH CHI BỘ TRUNG")
