@@ -136,12 +136,6 @@ def _add(path: Path, label: str, item: str, person: str | None, problems: list[P
                             label=label, active=active))
 
 
-def pdf_page_count(data: bytes) -> tuple[int, str | None]:
-    """Pages of an untrusted PDF, or a Vietnamese reason it cannot be used."""
-    count, _, error = inspect_pdf(data)
-    return count, error
-
-
 def inspect_pdf(data: bytes) -> tuple[int, tuple[str, ...], str | None]:
     """Pages and active content of an untrusted PDF, or why it cannot be used."""
     count, error = _count_pages(data)

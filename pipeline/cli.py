@@ -92,9 +92,10 @@ def _run(verbose: bool, action: Callable[[], int]) -> None:
                    err=True)
         sys.exit(TERMINATED)
     except Exception as error:
-        if _interrupted(error):  # Ctrl-C inside a library's cleanup surfaces as its error
+        cause = _interrupted(error)  # Ctrl-C inside a library's cleanup surfaces as its error
+        if cause is not None:
             click.echo("Đã dừng; thư mục kết quả cũ (nếu có) không bị thay đổi.", err=True)
-            sys.exit(TERMINATED if _interrupted(error) is Terminated else INTERRUPTED)
+            sys.exit(TERMINATED if cause is Terminated else INTERRUPTED)
         # a bug: say so plainly, show details only with -v
         click.echo(f"Lỗi trong hoso ({type(error).__name__}: {error}). Chạy lại với -v để "
                    "xem chi tiết và báo cho người phát triển.", err=True)

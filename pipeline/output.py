@@ -112,11 +112,6 @@ def claim(out: Path, forbidden: Path | None = None) -> Path:
     return target
 
 
-def write_atomically(out: Path, files: Mapping[str, bytes]) -> None:
-    """Replace the files of `build` in `out` (the historical entry point)."""
-    write_owned(out, files, "build")
-
-
 def _absolute(path: Path) -> Path:
     """The absolute path, with `..` folded but the last link not followed (a link where
     OUT should be is refused by check_target, never written through)."""

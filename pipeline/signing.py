@@ -71,18 +71,14 @@ def sign_pdf(pdf: bytes, p12: Path, password: bytes | None, reason: str) -> byte
 
 def signatures(data: bytes, trust_roots: tuple[bytes, ...] = ()) -> list[SignatureInfo]:
     """What each signature of a received PDF proves (none: the file is unsigned)."""
-    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.keys import load_certs_from_pemder_data
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko_certvalidator import ValidationContext
 
     _quiet()
-    roots = []
-    for root in trust_roots:
-        path = _temporary(root)
-        roots.append(load_cert_from_pemder(str(path)))
-        path.unlink()
+    roots = [cert for root in trust_roots for cert in load_certs_from_pemder_data(root)]
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     found = []
     for embedded in list(reader.embedded_signatures)[:MAX_SIGNATURES]:
@@ -104,14 +100,6 @@ def _signer_name(embedded: object) -> str:
         return str(cert.subject.native.get("common_name") or cert.subject.human_friendly)
     except Exception:  # a malformed signature still gets a line, not a crash
         return "(không rõ người ký)"
-
-
-def _temporary(data: bytes) -> Path:
-    import tempfile
-
-    with tempfile.NamedTemporaryFile(suffix=".pem", delete=False) as handle:
-        handle.write(data)
-    return Path(handle.name)
 
 
 def _quiet() -> None:
