@@ -6,6 +6,14 @@ it the party-document format (header block, title lines, paragraphs, bordered ta
 repeated heading rows, the closing block, landscape sections). Fonts and sizes come from
 pipeline/typography.py, like the PDF stylesheet. `normalize_zip` makes every DOCX we
 write byte-identical for equal input.
+
+The page model is the PDF's, so that Word (and LibreOffice) break pages where WeasyPrint
+does: exact line heights (CSS `line-height` is a multiple of the font size, Word's
+"multiple" is one of the font's own line gap, 15 % taller for Times), the vertical spacing
+of style.css.j2 as space before/after (CSS paddings, which add up like Word's spacing),
+table margins as spacer paragraphs of the same height, the same column widths
+(typography.COLUMNS), the same cell paddings, rows that do not split, the signature kept
+with the lines above it, and the page number in the top margin from the second page on.
 """
 
 from __future__ import annotations
@@ -19,18 +27,42 @@ from html.parser import HTMLParser
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Length, Mm, Pt
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
+from pipeline.typography import HEADER_SHARES
 from pipeline.typography import TYPOGRAPHY as T
 
 VOID = {"br", "meta", "col", "img", "hr", "link"}
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+
+# Space before and after a paragraph of each class, in points: the paddings of
+# style.css.j2. No paragraph has space before where the one above has space after:
+# Word adds the two, LibreOffice takes the larger, CSS paddings add.
+SPACING: dict[str, tuple[float, float]] = {
+    "to": (0, 10), "rule": (0, 10), "subject": (0, 0), "dots": (0, 2), "h1": (6, 0),
+}
+# Margins of the tables in style.css.j2, written as empty paragraphs of that height.
+GRID_AFTER_PT, HEADER_AFTER_PT, CLOSING_BEFORE_PT = 10.0, 14.0, 12.0
+TABLE_LINE = 1.15  # line-height of table.grid and of Nơi nhận
+SIGN_SPACE_MM = 24  # .sign .space
+CELL_PADDING_PT = (2, 3)  # table.grid th, td: padding 2pt 3pt
+# What follows keepNext in a paragraph's properties (the schema's order).
+KEEP_NEXT_SUCCESSORS = ("w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
+                        "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs",
+                        "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
+                        "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE",
+                        "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                        "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+                        "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                        "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+                        "w:rPr", "w:sectPr", "w:pPrChange")
+BORDER_EIGHTHS = 5  # 0.6pt borders, in Word's eighths of a point
 
 
 @dataclass
@@ -99,8 +131,10 @@ def html_to_docx(html: str, title: str) -> bytes:
     style.font.name = T.font_docx
     style.font.size = Pt(T.body_pt)
     style.element.rPr.rFonts.set(qn("w:eastAsia"), T.font_docx)
+    style.paragraph_format.space_before = Pt(0)
     style.paragraph_format.space_after = Pt(T.paragraph_after_pt)
-    style.paragraph_format.line_spacing = T.line_height
+    style.paragraph_format.line_spacing = Pt(T.body_pt * T.line_height)
+    style.paragraph_format.widow_control = True
     props = document.core_properties
     props.title, props.author, props.last_modified_by = title, "hoso", "hoso"
     props.created = props.modified = datetime(2000, 1, 1)
@@ -109,6 +143,7 @@ def html_to_docx(html: str, title: str) -> bytes:
     landscape = "wide-doc" in body.classes
     if landscape:
         _page_setup(document.sections[0], landscape=True)
+    _page_number_header(document.sections[0])
     _Writer(document, landscape).block(body)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -127,6 +162,32 @@ def normalize_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _page_number_header(section: object) -> None:
+    """The page number centred in the top margin from the second page on (typography.md);
+    the first page's header is empty."""
+    section.different_first_page_header_footer = True  # type: ignore[attr-defined]
+    section.header_distance = Mm(T.page_number_top_mm)  # type: ignore[attr-defined]
+    p = section.header.paragraphs[0]  # type: ignore[attr-defined]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.space_after = Pt(0)
+    run = p.add_run()
+    run.font.size = Pt(T.page_number_pt)
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"),
+                       ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText" if text == " PAGE " else "w:t")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+
+
+def _exact(p: Paragraph, points: float) -> None:
+    p.paragraph_format.line_spacing = Pt(points)
+
+
 def _page_setup(section: object, landscape: bool) -> None:
     width, height = Mm(T.page_width_mm), Mm(T.page_height_mm)
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT  # type: ignore[attr-defined]
@@ -141,6 +202,7 @@ class _Writer:
     def __init__(self, document: object, landscape: bool = False) -> None:
         self.doc = document
         self.landscape = landscape
+        self.last_spacer: Paragraph | None = None  # the margin after the last grid
 
     @property
     def text_width_mm(self) -> float:
@@ -163,34 +225,59 @@ class _Writer:
 
             section = self.doc.add_section(WD_SECTION.NEW_PAGE)  # type: ignore[attr-defined]
             _page_setup(section, landscape=True)
+            section.different_first_page_header_footer = False  # numbered like the PDF
             self.landscape = True
             self.block(node)
         elif node.tag == "table" and "header" in classes:
             self.two_columns(node, header=True)
+            self.spacer(HEADER_AFTER_PT)
         elif node.tag == "table" and "closing" in classes:
+            self.keep_with_signature()
             self.two_columns(node, header=False)
+            _mark_closing(self.doc.tables[-1])  # type: ignore[attr-defined]
         elif node.tag == "table":
             self.grid(node)
+            self.last_spacer = self.spacer(GRID_AFTER_PT)
         elif node.tag == "h1":
             self.paragraph(node, align="center", bold=True, size=T.doc_type_pt)
-        elif node.tag == "p" and "dots" in node.classes:
-            self.dotted_line()
         elif node.tag == "p":
             self.paragraph(node)
         elif node.tag == "div" and "form-label" in classes:
-            self.paragraph(node, align="right", italic=True, size=T.small_pt)
+            self.form_label(node)
         elif node.tag == "div" and "page-break" in classes:
-            self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)  # type: ignore[attr-defined]
+            p = self.spacer(1)
+            p.paragraph_format.page_break_before = True
             self.block(node)
         elif node.tag in {"div", "thead", "tbody"}:
             self.block(node)
 
-    def dotted_line(self) -> None:
-        """A line to write on by hand: Word draws the dots up to the right margin."""
+    def spacer(self, points: float) -> Paragraph:
+        """An empty paragraph exactly `points` high: a CSS table margin."""
         p = self.doc.add_paragraph()  # type: ignore[attr-defined]
-        p.paragraph_format.tab_stops.add_tab_stop(Mm(self.text_width_mm),
-                                                  WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
-        p.add_run("\t")
+        fmt = p.paragraph_format
+        fmt.space_before = fmt.space_after = Pt(0)
+        _exact(p, points)
+        run = p.add_run()  # the paragraph mark's size must not stretch the line
+        run.font.size = Pt(1)
+        _mark_size(p, 1)
+        return p
+
+    def keep_with_signature(self) -> None:
+        """The margin above the closing block; `keep_signature_with_body` binds the body's
+        last lines to it once the data is in."""
+        spacer = self.last_spacer
+        blocks = [e for e in self.doc.element.body.iterchildren()  # type: ignore[attr-defined]
+                  if e.tag != qn("w:sectPr")]
+        if blocks and spacer is not None and blocks[-1] is spacer._p:
+            # CSS collapses the table's bottom margin with the closing's top margin.
+            _exact(spacer, max(GRID_AFTER_PT, CLOSING_BEFORE_PT))
+        else:
+            self.spacer(CLOSING_BEFORE_PT)
+
+    def form_label(self, node: Node) -> None:
+        """"Mẫu …" on its own line above the header block, at the right margin."""
+        p = self.paragraph(node, align="right", italic=True, size=T.small_pt)
+        p.paragraph_format.space_after = Pt(0)
 
     def paragraph(self, node: Node, align: str | None = None, bold: bool = False,
                   italic: bool = False, size: float | None = None,
@@ -203,7 +290,7 @@ class _Writer:
                 align = "center"
             elif "right" in classes:
                 align = "right"
-            elif classes & {"heading", "plain"}:
+            elif classes & {"heading", "plain", "dots"}:
                 align = "left"
             else:
                 align = "justify"
@@ -212,8 +299,18 @@ class _Writer:
                        "left": WD_ALIGN_PARAGRAPH.LEFT,
                        "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}[align]
         bold = bold or bool(classes & {"subject", "heading"})
+        if "heading" in classes:
+            fmt.keep_with_next = True  # a heading never ends a page
         if "subject" in classes:
             size = T.subject_pt
+        if "note" in classes:
+            size, italic = T.small_pt, True
+        key = next((c for c in ("to", "rule", "subject", "dots") if c in classes), node.tag)
+        before, after = SPACING.get(key, (0, T.paragraph_after_pt))
+        fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+        _exact(p, (size or T.body_pt) * (1.0 if "rule" in classes else T.line_height))
+        if size:
+            _mark_size(p, size)
         self.runs(p, node, bold=bold, italic=italic, size=size)
         _trim(p)
         return p
@@ -243,9 +340,16 @@ class _Writer:
         cells = [c for c in (row.children if row else []) if isinstance(c, Node) and c.tag == "td"]
         table = self.doc.add_table(rows=1, cols=len(cells))  # type: ignore[attr-defined]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        widths = (Mm(75), Mm(90)) if len(cells) == 2 else (Mm(165),)
-        for index, (cell_node, cell) in enumerate(zip(cells, table.rows[0].cells, strict=True)):
-            cell.width = widths[min(index, len(widths) - 1)]
+        table.autofit = False
+        _cell_margins(table, top=Pt(0), side=Pt(0))
+        table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        shares = HEADER_SHARES if len(cells) == 2 and cells[0].classes != cells[1].classes \
+            else (1,) * len(cells)
+        widths = [Mm(self.text_width_mm * share / sum(shares)) for share in shares]
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = width
+        for cell_node, cell, width in zip(cells, table.rows[0].cells, widths, strict=True):
+            cell.width = width
             self.cell_lines(cell, cell_node, header)
 
     def cell_lines(self, cell: _Cell, node: Node, header: bool) -> None:
@@ -256,26 +360,35 @@ class _Writer:
             p = cell.paragraphs[0] if first else cell.add_paragraph()
             first = False
             classes = child.classes
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            if "recipients" in node.classes:
-                p.alignment = WD_ALIGN_PARAGRAPH.LEFT
-            p.paragraph_format.space_after = Pt(0)
+            recipients = "recipients" in node.classes
+            p.alignment = WD_ALIGN_PARAGRAPH.LEFT if recipients else WD_ALIGN_PARAGRAPH.CENTER
+            fmt = p.paragraph_format
+            fmt.space_after = Pt(0)
+            if not header:
+                fmt.keep_with_next = True  # Nơi nhận and signature stay together
             size = T.header_pt
             if "motto" in classes:
                 size = T.motto_pt
-            elif "recipients" in node.classes and "title" not in classes:
+            elif recipients and "title" not in classes:
                 size = T.recipients_pt
+            elif recipients:
+                size = T.body_pt
+            line = size * (TABLE_LINE if recipients else T.line_height)
+            if "star" in classes:
+                line = size
+            if "date" in classes:
+                fmt.space_before = Pt(10)
             if "space" in classes:
-                for _ in range(3):
-                    p.add_run().add_break()
+                _exact(p, Mm(SIGN_SPACE_MM).pt)
                 continue
+            _exact(p, line)
+            _mark_size(p, size)
             self.runs(p, child,
                       bold=bool(classes & {"issuer", "motto", "authority", "name"})
-                      or ("recipients" in node.classes and "title" in classes),
-                      italic=bool(classes & {"date"}) or ("title" in classes and
-                                                          "recipients" in node.classes),
+                      or (recipients and "title" in classes),
+                      italic=bool(classes & {"date"}) or ("title" in classes and recipients),
                       size=size, underline="motto" in classes or (
-                          "title" in classes and "recipients" in node.classes))
+                          "title" in classes and recipients))
             _trim(p)
 
     def grid(self, node: Node) -> None:
@@ -286,7 +399,8 @@ class _Writer:
         table = self.doc.add_table(rows=0, cols=width)  # type: ignore[attr-defined]
         table.style = "Table Grid"
         table.autofit = False
-        _cell_margins(table, Mm(1))  # Word's 1.9 mm each side wraps "HTXSNV" in a level column
+        _cell_margins(table, top=Pt(CELL_PADDING_PT[0]), side=Pt(CELL_PADDING_PT[1]))
+        _border_width(table, BORDER_EIGHTHS)
         pending: dict[int, int] = {}  # column -> rows still covered by a rowspan above
         for cells in rows:
             row = table.add_row()
@@ -295,17 +409,21 @@ class _Writer:
                 _repeat_on_each_page(row)
             column = 0
             for cell_node in cells:
-                while pending.get(column, 0) > 0:
+                while pending.get(column, 0) > 0:  # covered by a rowspan from above
                     pending[column] -= 1
+                    _mark_vmerge(row.cells[column], restart=False)
                     column += 1
                 span = int(cell_node.attrs.get("colspan", "1"))
                 down = int(cell_node.attrs.get("rowspan", "1"))
                 cell = row.cells[column]
                 if span > 1:
                     cell = cell.merge(row.cells[column + span - 1])
+                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
                 p = cell.paragraphs[0]
                 p.paragraph_format.space_after = Pt(0)
                 p.paragraph_format.first_line_indent = None
+                _exact(p, T.table_pt * TABLE_LINE)
+                _mark_size(p, T.table_pt)
                 header = cell_node.tag == "th"
                 if header or cell_node.classes & {"num", "center"}:
                     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -324,7 +442,7 @@ class _Writer:
         self.column_widths(table, node.attrs.get("data-widths", ""), width)
 
     def column_widths(self, table: Table, spec: str, columns: int) -> None:
-        """Widths in percent of the text width ("7,53,10,10,10,10"); equal when not given."""
+        """Widths in shares of the text width ("7,53,10,10,10,10"); equal when not given."""
         shares = [float(x) for x in spec.split(",")] if spec else []
         if len(shares) != columns:
             shares = [1.0] * columns
@@ -338,6 +456,76 @@ class _Writer:
                 span = tc.grid_span
                 tc.width = sum(widths[index:index + span], Mm(0))
                 index += span
+
+
+CLOSING_MARK = "hoso: ký"
+
+
+def _mark_closing(table: Table) -> None:
+    caption = OxmlElement("w:tblCaption")
+    caption.set(qn("w:val"), CLOSING_MARK)
+    table._tbl.tblPr.append(caption)  # last in tblPr, after tblLook
+
+
+def keep_signature_with_body(body: object) -> None:
+    """In a rendered document, keep each signature block with the lines above it: the
+    body's last paragraph keeps with the next (style.css.j2: p + table.closing
+    { break-before: avoid }). Done after docxtpl, when the last paragraph is known."""
+    children = list(body.iterchildren())  # type: ignore[attr-defined]
+    for index, element in enumerate(children):
+        if element.tag != qn("w:tbl") or not _is_closing(element):
+            continue
+        for previous in reversed(children[:index]):
+            # After a table the signature may start a page: LibreOffice ignores "keep with
+            # next" in a table row, so the PDF does not keep it either (p + table.closing).
+            if previous.tag != qn("w:p"):
+                break
+            _keep_next(previous)
+            if "".join(previous.itertext()).strip():
+                break
+
+
+def _is_closing(table: object) -> bool:
+    caption = table.find(f"{qn('w:tblPr')}/{qn('w:tblCaption')}")  # type: ignore[attr-defined]
+    return caption is not None and caption.get(qn("w:val")) == CLOSING_MARK
+
+
+def _keep_next(paragraph: object) -> None:
+    p_pr = paragraph.get_or_add_pPr()  # type: ignore[attr-defined]
+    if p_pr.find(qn("w:keepNext")) is None:
+        p_pr.insert_element_before(OxmlElement("w:keepNext"), *KEEP_NEXT_SUCCESSORS)
+
+
+def _mark_size(p: Paragraph, size: float) -> None:
+    """The paragraph mark's size: Word sizes an empty line, and the line holding the mark,
+    by it."""
+    r_pr = p._p.get_or_add_pPr().find(qn("w:rPr"))
+    if r_pr is None:
+        r_pr = OxmlElement("w:rPr")
+        p._p.get_or_add_pPr().append(r_pr)
+    for tag in ("w:sz", "w:szCs"):
+        element = OxmlElement(tag)
+        element.set(qn("w:val"), str(round(size * 2)))
+        r_pr.append(element)
+
+
+def _border_width(table: Table, eighths: int) -> None:
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        line = OxmlElement(f"w:{edge}")
+        for key, value in (("w:val", "single"), ("w:sz", str(eighths)), ("w:space", "0"),
+                           ("w:color", "000000")):
+            line.set(qn(key), value)
+        borders.append(line)
+    properties = table._tbl.tblPr
+    # The schema's order: tblBorders comes before these.
+    later = [properties.find(qn(f"w:{name}")) for name in ("shd", "tblLayout", "tblCellMar",
+                                                           "tblLook")]
+    anchor = next((element for element in later if element is not None), None)
+    if anchor is not None:
+        anchor.addprevious(borders)
+    else:
+        properties.append(borders)
 
 
 def _trim(p: Paragraph) -> None:
@@ -364,11 +552,11 @@ def _rows(table: Node) -> list[list[Node]]:
     return rows
 
 
-def _cell_margins(table: Table, side: Length) -> None:
+def _cell_margins(table: Table, top: Length, side: Length) -> None:
     margins = OxmlElement("w:tblCellMar")
-    for edge in ("left", "right"):
+    for edge in ("top", "left", "bottom", "right"):
         margin = OxmlElement(f"w:{edge}")
-        margin.set(qn("w:w"), str(side.twips))
+        margin.set(qn("w:w"), str((top if edge in {"top", "bottom"} else side).twips))
         margin.set(qn("w:type"), "dxa")
         margins.append(margin)
     properties = table._tbl.tblPr
@@ -389,4 +577,6 @@ def _mark_vmerge(cell: _Cell, restart: bool) -> None:
     merge = OxmlElement("w:vMerge")
     if restart:
         merge.set(qn("w:val"), "restart")
-    tc_pr.append(merge)
+    # Out of the schema's order, Word repairs the file and LibreOffice ignores the merge.
+    tc_pr.insert_element_before(merge, "w:tcBorders", "w:shd", "w:noWrap", "w:tcMar",
+                                "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")

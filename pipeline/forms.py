@@ -642,9 +642,10 @@ def _committee_ballot(r: FormRequest) -> dict[str, Any] | None:
 
 def _residence_requests(r: FormRequest) -> dict[str, Any]:
     unit = r.unit
-    people = [{"name": m.name, "post": m.post, "residence": m.residence,
+    people = [{"name": m.name, "post": m.post, "workplace": m.workplace,
+               "residence": m.residence,
                "birth": short_date(m.birth_date) if m.birth_date else ""}
-              for m in unit.members if m.activity is Activity.ACTIVE]
+              for m in reviewed_members(unit, r.subject)]
     doc = doc_info(r, "PHIẾU LẤY Ý KIẾN NHẬN XÉT", f"năm {unit.year}", (), numbered=False)
     return {"doc": doc, "people": people}
 

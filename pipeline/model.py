@@ -84,6 +84,7 @@ class Member:
     source: Source
     appointed: date | None = None  # when they took their committee post, if this year
     maternity_leave: bool = False  # nghỉ thai sản trong năm (Quy định 366, Điều 11)
+    workplace: str = ""  # đơn vị công tác (Mẫu 3-213); blank to be written in by hand
 
     @property
     def votes(self) -> bool:

@@ -26,11 +26,11 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from pipeline.content import GRADES
-from pipeline.docx_writer import normalize_zip
+from pipeline.docx_writer import keep_signature_with_body, normalize_zip
 from pipeline.levels import LEVELS
 from pipeline.paths import FONTS, ROOT, TEMPLATES
 from pipeline.scoring import points
-from pipeline.typography import TYPOGRAPHY
+from pipeline.typography import COLUMNS, TYPOGRAPHY
 from pipeline.vntext import number, upper
 
 ALLOWED_ROOTS = (FONTS.resolve(), TEMPLATES.resolve())
@@ -95,7 +95,9 @@ def _deterministic_subset() -> None:
 _deterministic_subset()
 
 
-DOTS = "…" * 60  # a line to write on by hand
+# A line to write on by hand, as wide as a portrait page's text (14 pt "…" are 1 em):
+# the same characters in PDF and Word, so both break lines and pages alike.
+DOTS = "…" * 33
 DOTS_SHORT = "…" * 20
 
 
@@ -114,7 +116,8 @@ def _share_vocabulary(env: Environment) -> Environment:
     """The filters and names both kinds of template may use."""
     env.filters["vn_upper"] = upper
     env.globals.update(levels=LEVELS, pct=pct, grade_names=GRADES, dots=DOTS,
-                       dots_short=DOTS_SHORT, points=points, score_heads=SCORE_HEADS)
+                       dots_short=DOTS_SHORT, points=points, score_heads=SCORE_HEADS,
+                       columns=COLUMNS)
     return env
 
 
@@ -150,6 +153,7 @@ class Renderer:
         # docxtpl edits the document it renders, so each form gets a fresh parse.
         template = DocxTemplate(io.BytesIO(self.docx_templates[form]))
         template.render(dict(context), jinja_env=self.docx_env, autoescape=True)
+        keep_signature_with_body(template.docx.element.body)
         buffer = io.BytesIO()
         template.save(buffer)
         return normalize_zip(buffer.getvalue())

@@ -37,4 +37,28 @@ class Typography:
         return asdict(self)
 
 
+# Column widths of every bordered table, as shares of the text width. The PDF templates
+# (macro `cols` of _macros.html) and the Word layouts (tools/make_docx_templates.py) both
+# read them, so a row wraps, and a page breaks, at the same place in both.
+COLUMNS: dict[str, tuple[float, ...]] = {
+    "criteria": (8, 48, 11, 11, 11, 11),
+    "vote_wide": (5, 16, 14, 9.5, 9.5, 9.5, 9.5, 12, 15),
+    "vote_tall": (7, 15, 11, 12, 12, 12, 12, 12, 7),
+    "proposal": (7, 28, 25, 18, 22),
+    "collectives": (7, 21, 12.5, 12.5, 12.5, 12.5, 12, 10),
+    "score_summary": (5, 21, 10, 10, 10, 10, 12, 22),
+    "award_cells": (8, 32, 35, 25),
+    "award": (8, 42, 50),
+    "leaders": (8, 32, 30, 30),
+    "score_part": (46, 18, 18, 18),
+    "checklist": (10, 62, 28),
+    "ballot": (7, 22, 19, 13, 13, 13, 13),
+    "sub_summary": (5, 30, 9, 9, 9, 9, 15, 14),
+    "rerating": (6, 20, 16, 17, 17, 24),
+}
+
+# The two columns of the header block and of the closing block (Nơi nhận | signature).
+HEADER_SHARES = (45, 55)
+
+
 TYPOGRAPHY = Typography()

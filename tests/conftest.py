@@ -36,6 +36,16 @@ def prepared_qd366(tmp_path_factory: pytest.TempPathFactory) -> PrepareResult:
     return prepare(QD366, tmp_path_factory.mktemp("prepare-qd366") / "chuan-bi")
 
 
+@pytest.fixture(scope="session")
+def prepared_chi_bo(tmp_path_factory: pytest.TempPathFactory) -> PrepareResult:
+    return prepare(CHI_BO, tmp_path_factory.mktemp("prepare-chi-bo") / "chuan-bi")
+
+
+@pytest.fixture(scope="session")
+def prepared_dang_bo(tmp_path_factory: pytest.TempPathFactory) -> PrepareResult:
+    return prepare(DANG_BO, tmp_path_factory.mktemp("prepare-dang-bo") / "chuan-bi")
+
+
 @pytest.fixture
 def unit_copy(tmp_path: Path) -> Callable[[Path], Path]:
     """A writable copy of a sample unit folder, for tests that break it."""

@@ -148,8 +148,8 @@ def test_generated_forms_carry_the_tallies(built_dang_bo: BuildResult) -> None:
     items = {i["item"]: i for i in manifest_of(built_dang_bo)["items"]
              if i["section"] == "organisation"}
     decision = items["9"]
-    text = "".join(reader.pages[p].extract_text()
-                   for p in range(decision["first_page"] - 1, decision["last_page"]))
+    text = " ".join(" ".join(reader.pages[p].extract_text().split())  # lines wrap in cells
+                    for p in range(decision["first_page"] - 1, decision["last_page"]))
     assert "QUYẾT ĐỊNH" in text and "Mẫu 8b" in text and "Mẫu 7d" in text
     assert "Chi bộ Khối Ngoại" in text and "người đứng đầu quyết định" in text
     assert "/16/16" in text  # the split ballot of Chi bộ Khối Ngoại (16 full members)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -74,12 +76,19 @@ def test_init_writes_a_commented_folder_that_loads_once_filled(tmp_path: Path) -
     assert code == 0 and "HUONG-DAN.txt" in output
     assert (folder / "don-vi.yaml").read_text(encoding="utf-8").startswith("# ")
     assert (folder / "dinh-kem").is_dir()
-    # copy the sample's rows into the empty tables: the scaffold's headers are accepted
+    # copy the sample's rows into the empty tables, column by column name: the scaffold's
+    # headers are accepted
     for name in ("dang-vien.csv", "phieu-dang-vien.csv", "phieu-cap-uy-vien.csv",
                  "phieu-tap-the.csv"):
-        rows = (CHI_BO / name).read_text(encoding="utf-8").splitlines()[1:]
-        (folder / name).write_text((folder / name).read_text(encoding="utf-8")
-                                   + "\n".join(rows) + "\n", encoding="utf-8")
+        header = next(csv.reader(io.StringIO((folder / name).read_text(encoding="utf-8"))))
+        with (CHI_BO / name).open(encoding="utf-8") as source:
+            rows = list(csv.DictReader(source))
+        assert set(rows[0]) <= set(header), name
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        (folder / name).write_text(buffer.getvalue(), encoding="utf-8")
     text = (folder / "don-vi.yaml").read_text(encoding="utf-8")
     (folder / "don-vi.yaml").write_text(text.replace("ho_so_ca_nhan: []",
                                                      "ho_so_ca_nhan: [DV01]"),

@@ -17,7 +17,7 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from pipeline.cli import main
-from pipeline.dossier import BuildResult, PrepareResult, build, prepare
+from pipeline.dossier import BuildResult, PrepareResult, build
 from pipeline.errors import InputError
 from pipeline.load import load_unit
 from pipeline.paths import FONTS
@@ -27,17 +27,17 @@ Copy = Callable[..., Path]
 
 
 @pytest.fixture(scope="session")
-def prepared(tmp_path_factory: pytest.TempPathFactory) -> PrepareResult:
-    return prepare(DANG_BO, tmp_path_factory.mktemp("prepare") / "out")
+def prepared(prepared_dang_bo: PrepareResult) -> PrepareResult:
+    return prepared_dang_bo
 
 
 def docx_text(path: Path) -> str:
     document = docx.Document(str(path))
     parts = [p.text for p in document.paragraphs]
     for table in document.tables:
+        seen = []
         for row in table.rows:
-            seen = []
-            for cell in row.cells:  # merged cells repeat: keep each once
+            for cell in row.cells:  # merged cells (across and down) repeat: keep each once
                 if cell._tc not in seen:
                     seen.append(cell._tc)
                     parts.extend(p.text for p in cell.paragraphs)
@@ -49,8 +49,7 @@ def pdf_text(path: Path) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The words of a text, without page numbers and the dotted lines to write on (Word
-    draws those with a tab leader, the PDF with "…")."""
+    """The words of a text, without page numbers and the dotted lines to write on."""
     return [w for w in re.split(r"\s+", text) if w and not w.isdigit() and w.strip("…")]
 
 

@@ -22,11 +22,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.docx_writer import html_to_docx  # noqa: E402
+from pipeline.typography import COLUMNS  # noqa: E402
 
 OUT = ROOT / "templates" / "mau" / "docx"
 
 
 # --- pieces shared by the layouts (the macros of templates/mau/_macros.html) ----------------
+
+
+def column_shares(name: str) -> str:
+    """The column widths of a table, shared with the PDF (typography.COLUMNS)."""
+    return ",".join(f"{share:g}" for share in COLUMNS[name])
 
 
 def tag(statement: str) -> str:
@@ -148,7 +154,7 @@ def criteria_grid(groups: str, grades: str | None) -> str:
     else:
         marks = '<td class="num"></td>' * 4
     return (
-        f'<table class="grid criteria" data-widths="8,48,11,11,11,11"><tr>'
+        f'<table class="grid criteria" data-widths="{column_shares("criteria")}"><tr>'
         '<th class="w-stt">STT</th>'
         f"<th>Tiêu chí đánh giá</th>{GRADE_HEADS}</tr>"
         + row_tag(f"for group in {groups}")
@@ -190,8 +196,8 @@ def vote_cells(rating: str) -> str:
 
 # Column widths (percent) of a vote table: STT, name, post, four levels, result, note. On a
 # portrait page the level columns need a larger share to keep "07/08/10" on one line.
-VOTE_WIDTHS_WIDE = "5,17,15,10,10,10,10,13,10"
-VOTE_WIDTHS_TALL = "5,16,12,12,12,12,12,14,5"
+VOTE_WIDTHS_WIDE = column_shares("vote_wide")
+VOTE_WIDTHS_TALL = column_shares("vote_tall")
 PERSON_HEAD = '<th rowspan="2">Họ và tên</th><th rowspan="2">Chức vụ</th>'
 PERSON_CELLS = ('<td class="num">{{ row.index }}</td><td>{{ row.name }}</td>'
                 "<td>{{ row.post }}</td>")
@@ -277,7 +283,7 @@ def to_trinh() -> str:
         "<p class=\"heading\">{{ '3' if a.committee else '2' }}. Cá nhân cấp ủy viên</p>",
         simple_table(["STT", "Họ và tên", "Chức vụ", "{{ basis_head }}", "Đề nghị xếp loại"],
                      ["{{ row.name }}", "{{ row.post }}", "{{ row.notation }}",
-                      "{{ row.label }}"], "7,28,25,18,22", "row in committee_rows"),
+                      "{{ row.label }}"], column_shares("proposal"), "row in committee_rows"),
         "<p class=\"heading\">{{ '4' if a.committee else '3' }}. Kết quả xếp loại đảng viên "
         "(để báo cáo)</p>",
         "<p>Tổng số đảng viên: {{ summary.total }}; được xếp loại: {{ summary.classified }} "
@@ -323,7 +329,7 @@ def member_decision() -> str:
 
 
 def collective_table(name_head: str = '<th rowspan="2">Tên {{ what }}</th>',
-                     widths: str = "5,23,12.5,12.5,12.5,12.5,12,10") -> str:
+                     widths: str = column_shares("collectives")) -> str:
     """Collectives with their vote or score (the table of _collective_decision.html)."""
     row = ('<tr><td class="num">{{ loop.index }}</td><td>{{ row.name }}</td>'
            f"{vote_cells('row.rating')}<td>{{{{ row.rating.label }}}}</td>"
@@ -362,8 +368,9 @@ def committee_member_decision() -> str:
 def member_award() -> str:
     heads, cells = ["STT", "Họ và tên", "Chức vụ"], ["{{ row.name }}", "{{ row.post }}"]
     table = when("with_cells",
-                 simple_table([*heads, "Chi bộ"], [*cells, "{{ row.cell }}"], "8,32,35,25"),
-                 otherwise=(simple_table(heads, cells, "8,42,50"),))
+                 simple_table([*heads, "Chi bộ"], [*cells, "{{ row.cell }}"],
+                              column_shares("award_cells")),
+                 otherwise=(simple_table(heads, cells, column_shares("award")),))
     return decision(
         "<p>- Căn cứ Quyết định số {{ rating_decision }} về việc xếp loại chất lượng đảng "
         "viên năm {{ unit.year }},</p>",
@@ -395,7 +402,8 @@ def leaders() -> str:
         "kiểm điểm; (4) bản kê khai tài sản, thu nhập. Hồ sơ cá nhân được đóng sau mục "
         "(15).</p>",
         simple_table(["STT", "Họ và tên", "Chức vụ đảng", "Chức vụ chính quyền"],
-                     ["{{ row.name }}", "{{ row.role }}", "{{ row.post }}"], "8,32,30,30"),
+                     ["{{ row.name }}", "{{ row.role }}", "{{ row.post }}"],
+                     column_shares("leaders")),
     )
 
 
@@ -469,7 +477,8 @@ TASKS_LINE = ('<p class="plain">{{ p.tasks or "Số nhiệm vụ được giao: 
 
 def score_part(rows: str) -> str:
     """Part B of Mẫu 01, 2A/2B/2C and 05 (the score_part macro)."""
-    return ('<table class="grid" data-widths="46,18,18,18"><tr><th>Nội dung đánh giá</th>'
+    return (f'<table class="grid" data-widths="{column_shares("score_part")}">'
+            "<tr><th>Nội dung đánh giá</th>"
             "<th>Điểm tối đa</th><th>Tự chấm</th><th>Thẩm định</th></tr>"
             + row_tag(f"for row in {rows}")
             + '<tr><td>{{ row[0] }}</td><td class="num">{{ row[1] }}</td>'
@@ -483,7 +492,7 @@ def score_summary() -> str:
         "<p>Căn cứ {{ profile.regulation }} và khung tiêu chí của cấp trên, "
         "{{ deciding_body }} tổng hợp kết quả tự chấm điểm và thẩm định của {{ what }} năm "
         "{{ unit.year }} như sau:</p>",
-        collective_table('<th rowspan="2">Tập thể</th>', "5,21,10,10,10,10,12,22"),
+        collective_table('<th rowspan="2">Tập thể</th>', column_shares("score_summary")),
         '<p class="note">Mức xếp loại theo tổng điểm thẩm định (từ 90 điểm: HTXSNV; từ 70 đến '
         "dưới 90: HTTNV; từ 50 đến dưới 70: HTNV; dưới 50: KHTNV) và các điều kiện hoàn thành "
         "nhiệm vụ của từng mức.</p>",
@@ -522,7 +531,7 @@ def rerating() -> str:
         + simple_table(["STT", "Họ và tên", "Chức vụ", "Mức đã xếp loại", "Mức xếp loại lại",
                         "Lý do"],
                        ["{{ row.name }}", "{{ row.post }}", "{{ row.old }}", "{{ row.new }}",
-                        "{{ row.reason }}"], "6,20,16,17,17,24")
+                        "{{ row.reason }}"], column_shares("rerating"))
         + "<p><b>Điều 2.</b> {{ executors }} và các đồng chí có tên tại Điều 1 chịu trách "
         "nhiệm thi hành Quyết định này. Quyết định có hiệu lực kể từ ngày ký.</p>",
     )
@@ -530,7 +539,8 @@ def rerating() -> str:
 
 def checklist() -> str:
     """Mẫu 04 of Hướng dẫn 43 (danh-muc-ho-so.html)."""
-    table = ('<table class="grid" data-widths="10,62,28"><tr><th>Mục</th><th>Tài liệu</th>'
+    table = (f'<table class="grid" data-widths="{column_shares("checklist")}">'
+             "<tr><th>Mục</th><th>Tài liệu</th>"
              "<th>Tình trạng</th></tr>" + row_tag("for row in rows")
              + '<tr><td class="num">{{ row.item }}</td><td>{{ row.title }}</td>'
              "<td>{{ row.status }}</td></tr>" + row_tag("endfor") + "</table>")
@@ -538,6 +548,7 @@ def checklist() -> str:
         "<p>{{ unit.name }} gửi {{ unit.parent_body }} hồ sơ kiểm điểm, đánh giá, xếp loại "
         "chất lượng năm {{ unit.year }}, gồm:</p>",
         table,
+        "<p>Hồ sơ gồm các tài liệu trên, xếp theo thứ tự các mục./.</p>",
     )
 
 
@@ -571,7 +582,7 @@ def comments() -> str:
 def ballot() -> str:
     """Mẫu 7 and Mẫu 10 (_phieu.html): one copy per voter, each on its own page."""
     level_heads = four_heads("levels[{i}].name")
-    table = ('<table class="grid" data-widths="6,28,22,11,11,11,11"><tr>'
+    table = (f'<table class="grid" data-widths="{column_shares("ballot")}"><tr>'
              '<th class="w-stt">STT</th><th>Họ và tên</th>'
              f"<th>Chức vụ</th>{level_heads}</tr>" + row_tag("for row in rows")
              + f"<tr>{PERSON_CELLS.replace('row.index', 'loop.index')}"
@@ -607,7 +618,8 @@ def residence_request() -> str:
         "đề nghị cấp ủy nơi cư trú nhận xét đồng chí:</p>",
         '<p class="plain">Họ và tên: <b>{{ p.name }}</b>{% if p.birth %}; ngày sinh: '
         "{{ p.birth }}{% endif %}</p>",
-        '<p class="plain">Chức vụ, đơn vị công tác: {{ p.post }}, {{ unit.name }}</p>',
+        '<p class="plain">Chức vụ: {{ p.post or dots_short }}</p>',
+        '<p class="plain">Đơn vị công tác: {{ p.workplace or dots_short }}</p>',
         '<p class="plain">Nơi cư trú: {{ p.residence or dots_short }}</p>',
         '<p class="heading">Ý KIẾN NHẬN XÉT CỦA CẤP ỦY NƠI CƯ TRÚ</p>',
         question(1, "Gương mẫu thực hiện chủ trương của Đảng, chính sách, pháp "
@@ -629,7 +641,7 @@ def cell_member_list() -> str:
         "<p>{{ doc.issuer_line }} tổng hợp kết quả {{ basis_words }} đề xuất xếp loại chất "
         "lượng đảng "
         "viên năm {{ unit.year }}, báo cáo {{ report_to }} xem xét, quyết định:</p>",
-        vote_table(), wide=True,
+        vote_table(), "<p>Danh sách gồm {{ rows|length }} đảng viên./.</p>", wide=True,
     )
 
 
@@ -638,7 +650,7 @@ def cell_committee_list() -> str:
         "<p>{{ doc.issuer_line }} tổng hợp kết quả {{ basis_words }} xếp loại chất lượng "
         "chi ủy viên "
         "năm {{ unit.year }}, báo cáo {{ report_to }}:</p>",
-        vote_table(wide=False),
+        vote_table(wide=False), "<p>Danh sách gồm {{ rows|length }} chi ủy viên./.</p>",
     )
 
 
@@ -646,7 +658,7 @@ def sub_summary() -> str:
     """Mẫu 5 / 5a and 9 / 9a / 9b (_tong_hop_truc_thuoc.html)."""
     counts = "".join(f'<td class="num">{{{{ row.counts.get(grade_names[{i}], \'\') }}}}</td>'
                      for i in range(4))
-    table = ('<table class="grid" data-widths="5,30,9,9,9,9,15,14"><tr>'
+    table = (f'<table class="grid" data-widths="{column_shares("sub_summary")}"><tr>'
              '<th class="w-stt">STT</th><th>{{ what }}</th>'
              f"{GRADE_HEADS}<th>Mức cao nhất theo tiêu chí</th>"
              "<th>Kết quả biểu quyết của đảng ủy</th></tr>"
@@ -654,7 +666,8 @@ def sub_summary() -> str:
              + f'<tr><td class="num">{{{{ loop.index }}}}</td><td>{{{{ row.name }}}}</td>{counts}'
              "<td>{{ row.allowed }}</td><td>{{ row.rating.label }}</td></tr>"
              + row_tag("endfor") + "</table>")
-    return issued("<p>{{ intro }}</p>", table, wide=True)
+    return issued("<p>{{ intro }}</p>", table, "<p>Tổng số: {{ rows|length }}./.</p>",
+                  wide=True)
 
 
 LAYOUTS: dict[str, Callable[[], str]] = {

@@ -623,9 +623,25 @@ def chi_bo_qd366(source: Path, folder: Path) -> None:
     # signed scan, as both happen in practice.
     (folder / "dinh-kem" / "DV01" / "1-ban-kiem-diem.pdf").unlink()
     (folder / "kiem-diem" / "DV01.md").write_text(KIEM_DIEM_BI_THU, encoding="utf-8")
+    add_workplaces(folder / "dang-vien.csv")
     text = (folder / "don-vi.yaml").read_text(encoding="utf-8")
     text = text.replace("quy_dinh: qd124\n", "quy_dinh: qd366\n")
     (folder / "don-vi.yaml").write_text(text, encoding="utf-8")
+
+
+def add_workplaces(members: Path) -> None:
+    """The column "Đơn vị công tác" (Mẫu 3-213): the centre's departments, taken from the
+    post; the last member's is left out, so the sample shows the line to fill in by hand."""
+    header, *rows = read_rows(members)
+    column = header.index("Chức vụ") + 1
+    header.insert(column, "Đơn vị công tác")
+    for index, row in enumerate(rows):
+        post = row[column - 1]
+        department = post.split(" phòng ", 1)[1] if " phòng " in post else ""
+        workplace = (f"Phòng {department}, " if department else "") + \
+            "Trung tâm Công nghệ thông tin tỉnh"
+        row.insert(column, "" if index == len(rows) - 1 else workplace)
+    write_csv(members, header, rows)
 
 
 def read_rows(path: Path) -> list[list[str]]:

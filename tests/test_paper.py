@@ -1,0 +1,124 @@
+"""Paper fidelity read back from what hoso writes: the signature is never alone on a page,
+every form opens with the header block, Mẫu 3-213 asks about the member's own workplace,
+each member gets their own handout (PDF and Word) in every regime, and the Word tables are
+built as Word paginates them (merged heading cells, heading rows repeated, rows whole)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+from pypdf import PdfReader
+
+from pipeline.dossier import BuildResult, PrepareResult
+from pipeline.model import Activity
+
+SAMPLES = ["built_qd366", "built_chi_bo", "built_dang_bo"]
+HANDOUTS = ["prepared_qd366", "prepared_chi_bo"]
+
+
+def form_pdfs(request: pytest.FixtureRequest, name: str) -> list[Path]:
+    result = request.getfixturevalue(name)
+    folder = result.out / "mau" if name.startswith("built") else result.out
+    return sorted(folder.glob("*.pdf"))
+
+
+def page_lines(page: object) -> list[str]:
+    return [line.strip() for line in (page.extract_text() or "").splitlines()  # type: ignore[attr-defined]
+            if line.strip()]
+
+
+@pytest.mark.parametrize("sample", SAMPLES + HANDOUTS)
+def test_the_signature_never_stands_alone_on_a_page(sample: str,
+                                                     request: pytest.FixtureRequest) -> None:
+    alone = []
+    for pdf in form_pdfs(request, sample):
+        for number, page in enumerate(PdfReader(pdf).pages, start=1):
+            lines = page_lines(page)
+            if not any(line.startswith("Nơi nhận") for line in lines):
+                continue
+            before = lines[:next(i for i, line in enumerate(lines) if line.startswith("Nơi nhận"))]
+            body = [line for line in before if not line.isdigit()]  # the page number
+            if not body:
+                alone.append(f"{pdf.name} trang {number}")
+    assert not alone, alone
+
+
+@pytest.mark.parametrize("sample", SAMPLES + HANDOUTS)
+def test_every_form_opens_with_the_header_block(sample: str,
+                                                request: pytest.FixtureRequest) -> None:
+    missing = []
+    for pdf in form_pdfs(request, sample):
+        lines = page_lines(PdfReader(pdf).pages[0])
+        text = "\n".join(lines)
+        if not ("ĐẢNG CỘNG SẢN VIỆT NAM" in text and "*" in lines
+                and re.search(r"ngày \S+ tháng \S+ năm \d{4}", text)):
+            missing.append(pdf.name)
+    assert not missing, missing
+
+
+def test_the_residence_request_asks_about_the_members_own_workplace(
+        prepared_qd366: PrepareResult) -> None:
+    def text(code: str) -> str:
+        pdf = prepared_qd366.out / f"mau-3-213-phieu-xin-y-kien-noi-cu-tru-{code}.pdf"
+        return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+    dv03 = text("DV03")
+    assert "Chức vụ: Trưởng phòng Hạ tầng số" in dv03
+    assert re.search(r"Đơn vị công tác: Phòng Hạ tầng số, Trung tâm Công nghệ thông tin\s+tỉnh",
+                     dv03)
+    assert "Nơi cư trú: Phường An Cựu, thành phố Huế" in dv03
+    assert "Chi bộ Trung tâm" not in dv03.split("Đơn vị công tác:")[1].split("\n")[0]
+    dv15 = text("DV15")  # no workplace in the data: a line to write it in
+    assert re.search(r"Đơn vị công tác: …{10,}", dv15)
+
+
+@pytest.mark.parametrize("sample", HANDOUTS)
+def test_each_member_gets_their_own_handouts(sample: str,
+                                             request: pytest.FixtureRequest) -> None:
+    result: PrepareResult = request.getfixturevalue(sample)
+    unit = request.getfixturevalue(sample.replace("prepared", "built")).unit
+    active = [m for m in unit.members if m.activity is Activity.ACTIVE]
+    for stem in ("ban-kiem-diem-ca-nhan", "phieu-xin-y-kien-noi-cu-tru"):
+        combined = [p for p in result.out.glob(f"mau-*-{stem}.pdf")]
+        assert len(combined) == 1, stem
+        for member in active:
+            pdf = combined[0].with_name(f"{combined[0].stem}-{member.code}.pdf")
+            assert pdf.with_suffix(".docx").is_file()
+            text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+            for signatory in re.findall(r"BÍ THƯ\n(.+)", text):  # the chi bộ's secretary
+                text = text.replace(signatory, "")
+            others = [m.name for m in active if m is not member and m.name in text]
+            assert member.name in text or member.name in signatories(pdf)
+            assert not others, (pdf.name, others)
+
+
+def signatories(pdf: Path) -> str:
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    return " ".join(re.findall(r"BÍ THƯ\n(.+)", text))
+
+
+def test_word_tables_are_built_to_paginate(built_dang_bo: BuildResult) -> None:
+    document = docx.Document(str(built_dang_bo.out / "mau" / "muc-09-qd-xep-loai-dang-vien.docx"))
+    table = document.tables[-1]  # the list of members, on landscape pages
+    first, second = (row._tr for row in table.rows[:2])
+    # The two heading rows repeat on each page; STT, name and post span both.
+    for tr in (first, second):
+        assert tr.trPr.find(qn("w:tblHeader")) is not None
+    merges = [tc.tcPr.find(qn("w:vMerge")) for tc in second.tc_lst]
+    assert sum(m is not None and m.get(qn("w:val")) is None for m in merges) == 5
+    # No row splits across pages.
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
+    # The last article keeps with the signature block below it.
+    body = document.element.body
+    closing = next(t for t in body.iter(qn("w:tbl"))
+                   if t.find(f"{qn('w:tblPr')}/{qn('w:tblCaption')}") is not None)
+    previous = closing.getprevious()
+    while "".join(previous.itertext()).strip() == "":
+        assert previous.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None
+        previous = previous.getprevious()
+    assert "Điều 3." in "".join(previous.itertext())
+    assert previous.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None
