@@ -12,7 +12,8 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from pipeline.errors import HosoError, UnreadableDossierError, UsageError
 from pipeline.model import UnitType
 from pipeline.paths import DEFAULT_SAMPLE
 from pipeline.profiles import DEFAULT_PROFILE, available_profiles
+from pipeline.progress import ProgressBar, ProgressCallback, silent
 
 install_vietnamese_messages()
 
@@ -108,10 +110,25 @@ def _run(verbose: bool, action: Callable[[], int]) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hoso")
 @click.option("-v", "--verbose", is_flag=True, help="Hiện chi tiết lỗi (traceback).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Không hiện thanh tiến độ (chỉ hiện khi chạy trong cửa sổ lệnh).")
 @click.pass_context
-def main(ctx: click.Context, verbose: bool) -> None:
+def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
     """hoso: hồ sơ kiểm điểm, đánh giá, xếp loại chất lượng tổ chức cơ sở đảng."""
-    ctx.obj = {"verbose": verbose}
+    ctx.obj = {"verbose": verbose, "quiet": quiet}
+
+
+@contextmanager
+def progress_bar(ctx: click.Context) -> Iterator[ProgressCallback]:
+    """The progress bar on stderr, when it is a terminal and -q was not given."""
+    if ctx.obj["quiet"]:
+        yield silent
+        return
+    bar = ProgressBar(sys.stderr)
+    try:
+        yield bar
+    finally:
+        bar.close()
 
 
 @main.command()
@@ -144,7 +161,9 @@ def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: 
                 raise UsageError(f"{p12}: không có tệp chứng thư số này")
             secret = os.environ.get("HOSO_MAT_KHAU")
             sign = SignWith(p12, secret.encode("utf-8") if secret is not None else None)
-        result = build_dossier(unit_dir or DEFAULT_SAMPLE, out, profile, jobs, sign)
+        with progress_bar(ctx) as progress:
+            result = build_dossier(unit_dir or DEFAULT_SAMPLE, out, profile, jobs, sign,
+                                   progress)
         for line in result.report:
             click.echo(line)
         click.echo(f"Đã ghi: {result.out}/ho-so.pdf ({result.pages} trang), ho-so.json, "
@@ -171,7 +190,8 @@ def prepare(ctx: click.Context, unit_dir: Path | None, out: Path | None,
     from pipeline.dossier import prepare as prepare_forms
 
     def action() -> int:
-        result = prepare_forms(unit_dir or DEFAULT_SAMPLE, out, profile)
+        with progress_bar(ctx) as progress:
+            result = prepare_forms(unit_dir or DEFAULT_SAMPLE, out, profile, progress=progress)
         for name in result.files:
             click.echo(f"  {name}")
         click.echo(f"Đã ghi {len(result.files)} tệp vào {result.out}/")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from pipeline.load import load_unit, regime_hint
 from pipeline.model import Activity, Unit
 from pipeline.output import claim, write_owned
 from pipeline.profiles import ChecklistItem, Profile, available_profiles, choose_profile
+from pipeline.progress import ProgressCallback, notify, silent
 from pipeline.render import Renderer
 from pipeline.rules import Assessment, Severity, assess
 from pipeline.signing import sign_pdf
@@ -56,19 +57,23 @@ class SignWith:
 
 
 def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = None,
-          jobs: int = 0, sign: SignWith | None = None) -> BuildResult:
+          jobs: int = 0, sign: SignWith | None = None,
+          progress: ProgressCallback = silent) -> BuildResult:
     """Build the dossier; `jobs` 0 picks the number of rendering processes itself.
 
     `profile_name` overrides the regime; by default the unit's quy_dinh, else its year,
-    chooses it (profiles.choose_profile)."""
+    chooses it (profiles.choose_profile). `progress` hears of each rendered form, the
+    binding and the writing."""
     profile = unit_profile(unit_dir, profile_name)
     unit = load_for(unit_dir, profile)
     target = claim(out or default_out(unit_dir, unit.slug), unit_dir)
     assessment = assess(unit, profile)
     renderer = Renderer()
-    forms = render_forms(plan_forms(unit, profile, assessment), renderer, jobs)
+    forms = render_forms(plan_forms(unit, profile, assessment), renderer, jobs, progress)
+    notify(progress, "bind", 0, 1)
     parts = assemble.plan_parts(unit, profile, assessment, rendered_by_key(forms))
     dossier = assemble.bind(unit, profile, assessment, parts, renderer)
+    notify(progress, "bind", 1, 1)
     report = report_lines(unit, dossier, assessment, profile)
     files = output_files(dossier, forms, report, renderer)
     if sign is not None:
@@ -76,7 +81,9 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
                                       f"Hồ sơ kiểm điểm, đánh giá, xếp loại năm {unit.year}")
         report.append("Đã ký số ho-so.pdf bằng chứng thư " + sign.p12.name + ".")
         files["bao-cao.txt"] = ("\n".join(report) + "\n").encode("utf-8")
+    notify(progress, "write", 0, 1)
     write_owned(target, files, "build", forbidden=unit_dir)
+    notify(progress, "write", 1, 1)
     complete = not dossier.missing and not assessment.errors
     return BuildResult(target, unit, dossier.pages, tuple(report), complete)
 
@@ -188,25 +195,28 @@ class PrepareResult:
 
 
 def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = None,
-            jobs: int = 0) -> PrepareResult:
+            jobs: int = 0, progress: ProgressCallback = silent) -> PrepareResult:
     """Write the handouts: Mẫu 2 per member, ballots, 3-213 requests, blank grids."""
     profile = unit_profile(unit_dir, profile_name)
     unit = load_for(unit_dir, profile, before_meetings=True)
     target = claim(out or default_out(unit_dir, unit.slug) / "chuan-bi", unit_dir)
     assessment = assess(unit, profile)
     renderer = Renderer()
-    forms = render_forms(plan_handouts(unit, profile, assessment), renderer, jobs)
+    forms = render_forms(plan_handouts(unit, profile, assessment), renderer, jobs, progress)
     files: dict[str, bytes] = {}
     for f in forms:
         label = f.form.context["doc"].label
         stem = (f"{fold(label).replace(' ', '-')}-" if label else "") + f.form.file_stem
         files[f"{stem}.pdf"] = standalone_pdf(f.pdf, renderer)
         files[f"{stem}.docx"] = f.docx
+    notify(progress, "write", 0, 1)
     write_owned(target, files, "prepare", forbidden=unit_dir)
+    notify(progress, "write", 1, 1)
     return PrepareResult(target, tuple(sorted(files)))
 
 
-def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int) -> list[RenderedForm]:
+def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
+                 progress: ProgressCallback = silent) -> list[RenderedForm]:
     """HTML and DOCX in this process; PDF in `jobs` processes (WeasyPrint is the slow
     part), while this process writes the Word files.
 
@@ -216,19 +226,27 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int) -> list[Re
     if jobs <= 0:
         jobs = (os.cpu_count() or 1) if len(forms) >= AUTO_PARALLEL_FORMS else 1
     htmls = [renderer.html(f.template, **f.context) for f in forms]
+    total = len(forms)
+    notify(progress, "render", 0, total)
     if jobs > 1 and len(forms) > 1:
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_signals)
         try:
-            pending = pool.map(_render_pdf, htmls)  # submitted now; Word files meanwhile
+            # Submitted now; the Word files are written meanwhile.
+            pending = [pool.submit(_render_pdf, html) for html in htmls]
             docxs = [renderer.docx(f.form, f.context) for f in forms]
-            pdfs = list(pending)
+            for done, _ in enumerate(as_completed(pending), start=1):
+                notify(progress, "render", done, total)
+            pdfs = [future.result() for future in pending]
         except BaseException:
             # Ctrl-C or SIGTERM: drop the queued forms; the workers end with the pool.
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
     else:
-        pdfs = [renderer.pdf(h) for h in htmls]
+        pdfs = []
+        for html in htmls:
+            pdfs.append(renderer.pdf(html))
+            notify(progress, "render", len(pdfs), total)
         docxs = [renderer.docx(f.form, f.context) for f in forms]
     return [RenderedForm(*parts) for parts in zip(forms, pdfs, docxs, strict=True)]
 
