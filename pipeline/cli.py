@@ -140,12 +140,14 @@ def progress_bar(ctx: click.Context) -> Iterator[ProgressCallback]:
                    "quy_dinh trong don-vi.yaml, nếu không có thì theo năm đánh giá.")
 @click.option("--jobs", default=0, type=click.IntRange(0, 64),
               help="Số tiến trình dựng PDF song song (mặc định: tự chọn theo số nhân CPU).")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Dựng lại mọi mẫu, không dùng bộ nhớ đệm các mẫu đã dựng.")
 @click.option("--ky", "--sign", "p12", type=click.Path(path_type=Path),
               help="Ký số ho-so.pdf bằng chứng thư số của đơn vị (tệp .p12/.pfx); mật khẩu "
                    "lấy từ biến môi trường HOSO_MAT_KHAU.")
 @click.pass_context
 def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: str | None,
-          jobs: int, p12: Path | None) -> None:
+          jobs: int, no_cache: bool, p12: Path | None) -> None:
     """Dựng tập hồ sơ PDF (và các mẫu PDF, DOCX) từ thư mục đơn vị.
 
     Không ghi UNIT_DIR thì dựng hồ sơ mẫu đi kèm (chi bộ cơ sở).
@@ -163,7 +165,7 @@ def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: 
             sign = SignWith(p12, secret.encode("utf-8") if secret is not None else None)
         with progress_bar(ctx) as progress:
             result = build_dossier(unit_dir or DEFAULT_SAMPLE, out, profile, jobs, sign,
-                                   progress)
+                                   progress, use_cache=not no_cache)
         for line in result.report:
             click.echo(line)
         click.echo(f"Đã ghi: {result.out}/ho-so.pdf ({result.pages} trang), ho-so.json, "
@@ -180,9 +182,11 @@ def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: 
 @click.option("--profile", default=None,
               help=f"Bộ quy định áp dụng ({', '.join(available_profiles())}); mặc định theo "
                    "quy_dinh trong don-vi.yaml, nếu không có thì theo năm đánh giá.")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Dựng lại mọi mẫu, không dùng bộ nhớ đệm các mẫu đã dựng.")
 @click.pass_context
 def prepare(ctx: click.Context, unit_dir: Path | None, out: Path | None,
-            profile: str | None) -> None:
+            profile: str | None, no_cache: bool) -> None:
     """In sẵn các mẫu phát trước hội nghị: bản kiểm điểm, phiếu biểu quyết, phiếu 3-213.
 
     Không cần kết quả bỏ phiếu. Không ghi UNIT_DIR thì dùng hồ sơ mẫu đi kèm.
@@ -191,7 +195,8 @@ def prepare(ctx: click.Context, unit_dir: Path | None, out: Path | None,
 
     def action() -> int:
         with progress_bar(ctx) as progress:
-            result = prepare_forms(unit_dir or DEFAULT_SAMPLE, out, profile, progress=progress)
+            result = prepare_forms(unit_dir or DEFAULT_SAMPLE, out, profile, progress=progress,
+                                   use_cache=not no_cache)
         for name in result.files:
             click.echo(f"  {name}")
         click.echo(f"Đã ghi {len(result.files)} tệp vào {result.out}/")

@@ -16,6 +16,7 @@ from pypdf import PdfReader, PdfWriter
 
 from pipeline import assemble
 from pipeline.assemble import BoundDossier, Status
+from pipeline.cache import FormCache, cache_folder, engine_salt
 from pipeline.forms import FormDoc, FormRequest, build_form
 from pipeline.load import load_unit, regime_hint
 from pipeline.model import Activity, Unit
@@ -58,18 +59,20 @@ class SignWith:
 
 def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = None,
           jobs: int = 0, sign: SignWith | None = None,
-          progress: ProgressCallback = silent) -> BuildResult:
+          progress: ProgressCallback = silent, use_cache: bool = False) -> BuildResult:
     """Build the dossier; `jobs` 0 picks the number of rendering processes itself.
 
     `profile_name` overrides the regime; by default the unit's quy_dinh, else its year,
     chooses it (profiles.choose_profile). `progress` hears of each rendered form, the
-    binding and the writing."""
+    binding and the writing. With `use_cache`, forms rendered before are taken from the
+    user's cache (pipeline/cache.py)."""
     profile = unit_profile(unit_dir, profile_name)
     unit = load_for(unit_dir, profile)
     target = claim(out or default_out(unit_dir, unit.slug), unit_dir)
     assessment = assess(unit, profile)
     renderer = Renderer()
-    forms = render_forms(plan_forms(unit, profile, assessment), renderer, jobs, progress)
+    forms = render_forms(plan_forms(unit, profile, assessment), renderer, jobs, progress,
+                         form_cache(renderer, use_cache))
     notify(progress, "bind", 0, 1)
     parts = assemble.plan_parts(unit, profile, assessment, rendered_by_key(forms))
     dossier = assemble.bind(unit, profile, assessment, parts, renderer)
@@ -195,14 +198,16 @@ class PrepareResult:
 
 
 def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = None,
-            jobs: int = 0, progress: ProgressCallback = silent) -> PrepareResult:
+            jobs: int = 0, progress: ProgressCallback = silent,
+            use_cache: bool = False) -> PrepareResult:
     """Write the handouts: Mẫu 2 per member, ballots, 3-213 requests, blank grids."""
     profile = unit_profile(unit_dir, profile_name)
     unit = load_for(unit_dir, profile, before_meetings=True)
     target = claim(out or default_out(unit_dir, unit.slug) / "chuan-bi", unit_dir)
     assessment = assess(unit, profile)
     renderer = Renderer()
-    forms = render_forms(plan_handouts(unit, profile, assessment), renderer, jobs, progress)
+    forms = render_forms(plan_handouts(unit, profile, assessment), renderer, jobs, progress,
+                         form_cache(renderer, use_cache))
     files: dict[str, bytes] = {}
     for f in forms:
         label = f.form.context["doc"].label
@@ -215,40 +220,54 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
     return PrepareResult(target, tuple(sorted(files)))
 
 
+def form_cache(renderer: Renderer, use: bool) -> FormCache | None:
+    return FormCache(cache_folder(), engine_salt(renderer.css_text)) if use else None
+
+
 def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
-                 progress: ProgressCallback = silent) -> list[RenderedForm]:
+                 progress: ProgressCallback = silent,
+                 cache: FormCache | None = None) -> list[RenderedForm]:
     """HTML and DOCX in this process; PDF in `jobs` processes (WeasyPrint is the slow
     part), while this process writes the Word files.
 
     With `jobs` 0, all cores are used once there are enough forms to pay for the workers
     (benchmarks/bench_build.py: 8 forms render about 25 % faster on 2 cores, 5 barely).
+    With a `cache`, only the forms whose HTML is new are rendered.
     """
-    if jobs <= 0:
-        jobs = (os.cpu_count() or 1) if len(forms) >= AUTO_PARALLEL_FORMS else 1
     htmls = [renderer.html(f.template, **f.context) for f in forms]
+    keys = [cache.key(html) for html in htmls] if cache else []
+    pdfs: list[bytes | None] = [cache.get(key) for key in keys] if cache else [None] * len(forms)
+    missing = [index for index, pdf in enumerate(pdfs) if pdf is None]
     total = len(forms)
-    notify(progress, "render", 0, total)
-    if jobs > 1 and len(forms) > 1:
+    notify(progress, "render", total - len(missing), total)
+    if jobs <= 0:
+        jobs = (os.cpu_count() or 1) if len(missing) >= AUTO_PARALLEL_FORMS else 1
+    if jobs > 1 and len(missing) > 1:
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_signals)
         try:
             # Submitted now; the Word files are written meanwhile.
-            pending = [pool.submit(_render_pdf, html) for html in htmls]
+            pending = {pool.submit(_render_pdf, htmls[i]): i for i in missing}
             docxs = [renderer.docx(f.form, f.context) for f in forms]
-            for done, _ in enumerate(as_completed(pending), start=1):
-                notify(progress, "render", done, total)
-            pdfs = [future.result() for future in pending]
+            for done, future in enumerate(as_completed(pending), start=1):
+                pdfs[pending[future]] = future.result()
+                notify(progress, "render", total - len(missing) + done, total)
         except BaseException:
             # Ctrl-C or SIGTERM: drop the queued forms; the workers end with the pool.
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
     else:
-        pdfs = []
-        for html in htmls:
-            pdfs.append(renderer.pdf(html))
-            notify(progress, "render", len(pdfs), total)
+        for done, index in enumerate(missing, start=1):
+            pdfs[index] = renderer.pdf(htmls[index])
+            notify(progress, "render", total - len(missing) + done, total)
         docxs = [renderer.docx(f.form, f.context) for f in forms]
-    return [RenderedForm(*parts) for parts in zip(forms, pdfs, docxs, strict=True)]
+    if cache:
+        for index in missing:
+            cache.put(keys[index], pdfs[index])  # type: ignore[arg-type]
+        cache.prune()
+    rendered = [pdf for pdf in pdfs if pdf is not None]
+    assert len(rendered) == total
+    return [RenderedForm(*parts) for parts in zip(forms, rendered, docxs, strict=True)]
 
 
 AUTO_PARALLEL_FORMS = 6

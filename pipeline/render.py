@@ -140,6 +140,7 @@ class Renderer:
         self.fetcher = BundledOnlyFetcher(allowed_protocols=("file",), fail_on_errors=False)
         self.font_config = FontConfiguration()
         css = self.env.get_template("style.css.j2").render(t=TYPOGRAPHY)
+        self.css_text = css  # part of every cached form's key (pipeline/cache.py)
         self.stylesheet = CSS(string=css, base_url=f"{ROOT.as_uri()}/",
                               url_fetcher=self.fetcher, font_config=self.font_config)
 

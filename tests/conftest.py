@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,20 @@ from pipeline.paths import FIXTURES
 CHI_BO = FIXTURES / "chi-bo-co-so"
 DANG_BO = FIXTURES / "dang-bo-co-so"
 QD366 = FIXTURES / "chi-bo-qd366"  # the default sample: the regime in force
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The CLI caches rendered forms; the tests use a folder of their own, never the
+    user's cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    before = os.environ.get("HOSO_CACHE_DIR")
+    os.environ["HOSO_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ["HOSO_CACHE_DIR"]
+    else:
+        os.environ["HOSO_CACHE_DIR"] = before
 
 
 @pytest.fixture(scope="session")

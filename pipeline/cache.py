@@ -1,0 +1,128 @@
+"""Turn a form's HTML into its PDF without WeasyPrint when the same HTML was rendered before.
+
+The key of a form is a digest of everything that shapes its pages: the HTML (the template
+filled with the form's context, so the data and the profile are in it), the stylesheet,
+the bytes of every bundled font, and the versions of hoso, WeasyPrint and pydyf, and
+whether HarfBuzz subsets the fonts. A rebuild after one member's row changed renders
+again only the forms whose HTML changed: those that show that member.
+
+Entries live in the user's cache folder (platformdirs; HOSO_CACHE_DIR overrides it),
+one file per key, written atomically, bounded in total size (oldest used dropped first).
+Each entry carries an HMAC of its key and content under a secret kept in the cache
+folder: a corrupt entry, or one copied in from elsewhere, fails the check and is
+discarded, never used. The cache is an optimisation: any error reading or writing it is
+a miss, never a failed build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes.util
+import hashlib
+import hmac
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+import platformdirs
+
+from pipeline import __version__
+from pipeline.paths import FONTS
+
+DEFAULT_LIMIT = 512 * 1024 * 1024
+TAG_SIZE = 32
+
+
+def cache_folder() -> Path:
+    override = os.environ.get("HOSO_CACHE_DIR")
+    return Path(override) if override else Path(platformdirs.user_cache_dir("hoso")) / "mau"
+
+
+def engine_salt(stylesheet: str) -> bytes:
+    """What every key shares: the stylesheet, the fonts and the engines' versions."""
+    import pydyf
+    import weasyprint
+
+    digest = hashlib.sha256()
+    for part in (__version__, weasyprint.__version__, pydyf.__version__,
+                 str(ctypes.util.find_library("harfbuzz-subset")), stylesheet):
+        digest.update(part.encode("utf-8") + b"\0")
+    for font in sorted(FONTS.glob("*.ttf")):
+        digest.update(font.name.encode("utf-8") + hashlib.sha256(font.read_bytes()).digest())
+    return digest.digest()
+
+
+class FormCache:
+    """Rendered PDFs of forms, keyed by their HTML and the engine salt."""
+
+    def __init__(self, folder: Path, salt: bytes, limit: int = DEFAULT_LIMIT) -> None:
+        self.folder = folder
+        self.salt = salt
+        self.limit = limit
+        self.secret: bytes | None = None
+
+    def key(self, html: str) -> str:
+        return hashlib.sha256(self.salt + html.encode("utf-8")).hexdigest()
+
+    def get(self, key: str) -> bytes | None:
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+            secret = self._secret()
+        except OSError:
+            return None
+        tag, payload = data[:TAG_SIZE], data[TAG_SIZE:]
+        if not hmac.compare_digest(tag, _tag(secret, key, payload)) \
+                or not payload.startswith(b"%PDF-"):
+            path.unlink(missing_ok=True)  # corrupt or foreign: never trusted
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: pruned last
+        return payload
+
+    def put(self, key: str, pdf: bytes) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = _tag(self._secret(), key, pdf) + pdf
+            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as temporary:
+                temporary.write(data)
+            os.replace(temporary.name, path)
+        except OSError:
+            return
+
+    def prune(self) -> None:
+        """Drop the least recently used entries until the cache is within its limit."""
+        try:
+            entries = [(p.stat().st_mtime, p.stat().st_size, p)
+                       for p in self.folder.glob("*/*.pdf")]
+        except OSError:
+            return
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries):
+            if total <= self.limit:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.pdf"
+
+    def _secret(self) -> bytes:
+        if self.secret is None:
+            path = self.folder / "khoa-bi-mat"
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, "wb") as f:
+                    f.write(secrets.token_bytes(32))
+            secret = path.read_bytes()
+            if len(secret) != 32:
+                raise OSError(f"{path}: khóa bộ nhớ đệm hỏng")
+            self.secret = secret
+        return self.secret
+
+
+def _tag(secret: bytes, key: str, payload: bytes) -> bytes:
+    return hmac.new(secret, key.encode("ascii") + b"\0" + payload, hashlib.sha256).digest()

@@ -1,0 +1,143 @@
+"""The cache of rendered forms: a rebuild renders only what changed, its output is
+byte-identical to a cold build, and a corrupt or foreign entry is never used."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipeline import cache as cache_module
+from pipeline.cache import FormCache, engine_salt
+from pipeline.dossier import BuildResult, build
+from pipeline.render import Renderer
+from tests.conftest import CHI_BO
+from tests.helpers import edit_csv
+
+Copy = Callable[..., Path]
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
+    """The HTML of every form rendered by WeasyPrint and put in the cache (the cover,
+    contents and page numbers are not forms: they are not counted)."""
+    monkeypatch.setenv("HOSO_CACHE_DIR", str(tmp_path / "cache"))
+    seen: list[str] = []
+    original_key, original_put = FormCache.key, FormCache.put
+    html_of: dict[str, str] = {}
+
+    def key(self: FormCache, html: str) -> str:
+        html_of[result := original_key(self, html)] = html
+        return result
+
+    def put(self: FormCache, key: str, pdf: bytes) -> None:
+        seen.append(html_of[key])
+        original_put(self, key, pdf)
+
+    monkeypatch.setattr(FormCache, "key", key)
+    monkeypatch.setattr(FormCache, "put", put)
+    return seen
+
+
+def cached_build(unit: Path, out: Path) -> BuildResult:
+    return build(unit, out, jobs=1, use_cache=True)
+
+
+def entries(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "cache").glob("*/*.pdf"))
+
+
+def test_a_cached_rebuild_renders_nothing_and_gives_the_same_bytes(
+        renders: list[str], tmp_path: Path, built_chi_bo: BuildResult) -> None:
+    cached_build(CHI_BO, tmp_path / "a")
+    first = len(renders)
+    assert first == len(list((tmp_path / "a" / "mau").glob("*.pdf")))
+    cached_build(CHI_BO, tmp_path / "b")
+    assert len(renders) == first  # nothing rendered again
+    for name in ("ho-so.pdf", "ho-so.json"):
+        cold = (built_chi_bo.out / name).read_bytes()  # built without the cache
+        assert (tmp_path / "a" / name).read_bytes() == cold
+        assert (tmp_path / "b" / name).read_bytes() == cold
+
+
+def test_one_members_change_renders_only_the_forms_that_show_them(
+        renders: list[str], tmp_path: Path, unit_copy: Copy) -> None:
+    unit = unit_copy(CHI_BO)
+    cached_build(unit, tmp_path / "a")
+    before = len(renders)
+    edit_csv(unit / "dang-vien.csv", 13, "Chức vụ", "Kỹ thuật viên chính")  # DV13
+    cached_build(unit, tmp_path / "b")
+    again = renders[before:]
+    assert 0 < len(again) < before
+    assert all("Kỹ thuật viên chính" in html for html in again)
+
+
+def test_a_corrupt_entry_is_discarded_and_rendered_again(
+        renders: list[str], tmp_path: Path, built_chi_bo: BuildResult) -> None:
+    cached_build(CHI_BO, tmp_path / "a")
+    before = len(renders)
+    victim = entries(tmp_path)[0]
+    data = bytearray(victim.read_bytes())
+    data[-10] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    cached_build(CHI_BO, tmp_path / "b")
+    assert len(renders) == before + 1
+    assert (tmp_path / "b" / "ho-so.pdf").read_bytes() == \
+        (built_chi_bo.out / "ho-so.pdf").read_bytes()
+
+
+def test_a_foreign_entry_is_never_trusted(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    ours = FormCache(folder, b"salt")
+    ours.put(ours.key("<p>a</p>"), b"%PDF-1.7 a")
+    assert ours.get(ours.key("<p>a</p>")) == b"%PDF-1.7 a"
+    # the same file under another key (a planted entry), or from another cache
+    planted = ours._path(ours.key("<p>b</p>"))
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ours._path(ours.key("<p>a</p>")), planted)
+    assert ours.get(ours.key("<p>b</p>")) is None and not planted.exists()
+    other = FormCache(tmp_path / "elsewhere", b"salt")
+    other.folder.mkdir()
+    target = other._path(other.key("<p>a</p>"))
+    target.parent.mkdir(parents=True)
+    shutil.copy(ours._path(ours.key("<p>a</p>")), target)
+    assert other.get(other.key("<p>a</p>")) is None
+
+
+def test_the_key_changes_with_template_stylesheet_font_and_engine(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    css = Renderer().css_text
+    salt = engine_salt(css)
+    cache = FormCache(tmp_path, salt)
+    assert cache.key("<p>Mẫu 2A</p>") != cache.key("<p>Mẫu 2B</p>")  # data, profile, template
+    assert engine_salt(css + "p { color: red }") != salt  # stylesheet
+    with monkeypatch.context() as patch:
+        patch.setattr(cache_module, "__version__", "99.0")
+        assert engine_salt(css) != salt  # hoso's version (WeasyPrint's likewise)
+    fonts = tmp_path / "fonts"
+    shutil.copytree(cache_module.FONTS, fonts)
+    monkeypatch.setattr(cache_module, "FONTS", fonts)
+    assert engine_salt(css) == salt
+    font = next(fonts.glob("*.ttf"))
+    font.write_bytes(font.read_bytes() + b"\0")
+    assert engine_salt(css) != salt  # a font
+
+
+def test_the_cache_stays_within_its_limit(tmp_path: Path) -> None:
+    cache = FormCache(tmp_path / "cache", b"salt", limit=3000)
+    for n in range(10):
+        cache.put(cache.key(str(n)), b"%PDF-" + bytes(995))
+    cache.prune()
+    kept = list((tmp_path / "cache").glob("*/*.pdf"))
+    assert 0 < len(kept) <= 3 and sum(p.stat().st_size for p in kept) <= 3000
+
+
+def test_one_or_many_workers_give_the_same_bytes(tmp_path: Path,
+                                                 built_chi_bo: BuildResult) -> None:
+    one = build(CHI_BO, tmp_path / "one", jobs=1)
+    two = build(CHI_BO, tmp_path / "two", jobs=2)
+    for name in ("ho-so.pdf", "mau/muc-09-qd-xep-loai-dang-vien.pdf"):
+        assert (one.out / name).read_bytes() == (two.out / name).read_bytes() \
+            == (built_chi_bo.out / name).read_bytes()
