@@ -207,8 +207,7 @@ def _toc_rows(placed: Sequence[PlacedPart]) -> list[dict[str, str | bool]]:
 
 def stamp_numbers(writer: PdfWriter, renderer: Renderer) -> None:
     """Stamp the physical page number, top centre, on every page after the cover."""
-    numbers = list(range(2, len(writer.pages) + 1))
-    stamps = _render_pdf_pages(renderer, "_stamp.html", numbers=numbers, t=TYPOGRAPHY)
+    stamps = [stamp_page(renderer, n) for n in range(2, len(writer.pages) + 1)]
     for page, stamp in zip(writer.pages[1:], stamps, strict=True):
         if page.get("/Rotate", 0):
             page.transfer_rotation_to_content()  # scans saved rotated: stamp what is seen
@@ -217,6 +216,22 @@ def stamp_numbers(writer: PdfWriter, renderer: Renderer) -> None:
         width, height = float(box.width), float(box.height)
         move = Transformation().translate(x0 + (width - A4_WIDTH) / 2, y0 + height - A4_HEIGHT)
         page.merge_transformed_page(stamp, move, over=True, expand=False)
+
+
+STAMP_BLOCK = 100
+
+
+def stamp_page(renderer: Renderer, number: int) -> PageObject:
+    """The overlay that prints `number`: rendered once per build for a block of 100
+    numbers, then reused by the dossier and every form. A block's pages do not depend on
+    which numbers were asked for first, so the output stays the same bytes."""
+    block = number // STAMP_BLOCK
+    pages = renderer.stamp_blocks.get(block)
+    if pages is None:
+        numbers = list(range(block * STAMP_BLOCK, (block + 1) * STAMP_BLOCK))
+        pages = _render_pdf_pages(renderer, "_stamp.html", numbers=numbers, t=TYPOGRAPHY)
+        renderer.stamp_blocks[block] = pages
+    return pages[number % STAMP_BLOCK]
 
 
 def _outline(writer: PdfWriter, placed: Sequence[PlacedPart], toc_first: int) -> None:

@@ -1,4 +1,5 @@
-"""Turn a form's HTML into its PDF without WeasyPrint when the same HTML was rendered before.
+"""Turn a form's HTML into its PDF (and Word file) without rendering, when the same HTML
+was rendered before.
 
 The key of a form is a digest of everything that shapes its pages: the HTML (the template
 filled with the form's context, so the data and the profile are in it), the stylesheet,
@@ -32,6 +33,7 @@ from pipeline.paths import FONTS
 
 DEFAULT_LIMIT = 512 * 1024 * 1024
 TAG_SIZE = 32
+MAGIC = {"pdf": b"%PDF-", "docx": b"PK\x03\x04"}  # what each kind of entry starts with
 
 
 def cache_folder() -> Path:
@@ -65,8 +67,15 @@ class FormCache:
     def key(self, html: str) -> str:
         return hashlib.sha256(self.salt + html.encode("utf-8")).hexdigest()
 
-    def get(self, key: str) -> bytes | None:
-        path = self._path(key)
+    @staticmethod
+    def word_key(key: str, template: bytes) -> str:
+        """The Word file's key: its form's HTML key and its docxtpl template. Both are
+        filled from one context, and every value of the Word layout is in the HTML too
+        (tests/test_forms.py compares their text), so equal HTML means equal Word."""
+        return hashlib.sha256(key.encode("ascii") + template).hexdigest()
+
+    def get(self, key: str, kind: str = "pdf") -> bytes | None:
+        path = self._path(key, kind)
         try:
             data = path.read_bytes()
             secret = self._secret()
@@ -74,18 +83,18 @@ class FormCache:
             return None
         tag, payload = data[:TAG_SIZE], data[TAG_SIZE:]
         if not hmac.compare_digest(tag, _tag(secret, key, payload)) \
-                or not payload.startswith(b"%PDF-"):
+                or not payload.startswith(MAGIC[kind]):
             path.unlink(missing_ok=True)  # corrupt or foreign: never trusted
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # recently used: pruned last
         return payload
 
-    def put(self, key: str, pdf: bytes) -> None:
-        path = self._path(key)
+    def put(self, key: str, payload: bytes, kind: str = "pdf") -> None:
+        path = self._path(key, kind)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            data = _tag(self._secret(), key, pdf) + pdf
+            data = _tag(self._secret(), key, payload) + payload
             with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as temporary:
                 temporary.write(data)
             os.replace(temporary.name, path)
@@ -96,7 +105,7 @@ class FormCache:
         """Drop the least recently used entries until the cache is within its limit."""
         try:
             entries = [(p.stat().st_mtime, p.stat().st_size, p)
-                       for p in self.folder.glob("*/*.pdf")]
+                       for kind in MAGIC for p in self.folder.glob(f"*/*.{kind}")]
         except OSError:
             return
         total = sum(size for _, size, _ in entries)
@@ -106,8 +115,8 @@ class FormCache:
             path.unlink(missing_ok=True)
             total -= size
 
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.pdf"
+    def _path(self, key: str, kind: str = "pdf") -> Path:
+        return self.folder / key[:2] / f"{key}.{kind}"
 
     def _secret(self) -> bytes:
         if self.secret is None:

@@ -247,7 +247,7 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
         try:
             # Submitted now; the Word files are written meanwhile.
             pending = {pool.submit(_render_pdf, htmls[i]): i for i in missing}
-            docxs = [renderer.docx(f.form, f.context) for f in forms]
+            docxs = word_files(forms, renderer, cache, keys)
             for done, future in enumerate(as_completed(pending), start=1):
                 pdfs[pending[future]] = future.result()
                 notify(progress, "render", total - len(missing) + done, total)
@@ -260,7 +260,7 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
         for done, index in enumerate(missing, start=1):
             pdfs[index] = renderer.pdf(htmls[index])
             notify(progress, "render", total - len(missing) + done, total)
-        docxs = [renderer.docx(f.form, f.context) for f in forms]
+        docxs = word_files(forms, renderer, cache, keys)
     if cache:
         for index in missing:
             cache.put(keys[index], pdfs[index])  # type: ignore[arg-type]
@@ -268,6 +268,22 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
     rendered = [pdf for pdf in pdfs if pdf is not None]
     assert len(rendered) == total
     return [RenderedForm(*parts) for parts in zip(forms, rendered, docxs, strict=True)]
+
+
+def word_files(forms: list[FormDoc], renderer: Renderer, cache: FormCache | None,
+               keys: list[str]) -> list[bytes]:
+    """Each form's Word file, from the cache where its HTML and template were seen."""
+    if cache is None:
+        return [renderer.docx(f.form, f.context) for f in forms]
+    files = []
+    for form, key in zip(forms, keys, strict=True):
+        word_key = cache.word_key(key, renderer.docx_template(form.form))
+        data = cache.get(word_key, "docx")
+        if data is None:
+            data = renderer.docx(form.form, form.context)
+            cache.put(word_key, data, "docx")
+        files.append(data)
+    return files
 
 
 AUTO_PARALLEL_FORMS = 6

@@ -141,16 +141,22 @@ class Renderer:
         self.font_config = FontConfiguration()
         css = self.env.get_template("style.css.j2").render(t=TYPOGRAPHY)
         self.css_text = css  # part of every cached form's key (pipeline/cache.py)
+        # Page-number overlays, rendered once per block of numbers (assemble.stamp_page).
+        self.stamp_blocks: dict[int, list[Any]] = {}
         self.stylesheet = CSS(string=css, base_url=f"{ROOT.as_uri()}/",
                               url_fetcher=self.fetcher, font_config=self.font_config)
 
     def html(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
 
-    def docx(self, form: str, context: Mapping[str, Any]) -> bytes:
-        """The Word document of a form: its docxtpl template filled with the context."""
+    def docx_template(self, form: str) -> bytes:
         if form not in self.docx_templates:
             self.docx_templates[form] = (DOCX_TEMPLATES / f"{form}.docx").read_bytes()
+        return self.docx_templates[form]
+
+    def docx(self, form: str, context: Mapping[str, Any]) -> bytes:
+        """The Word document of a form: its docxtpl template filled with the context."""
+        self.docx_template(form)
         # docxtpl edits the document it renders, so each form gets a fresh parse.
         template = DocxTemplate(io.BytesIO(self.docx_templates[form]))
         template.render(dict(context), jinja_env=self.docx_env, autoescape=True)

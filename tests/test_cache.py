@@ -32,9 +32,10 @@ def renders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
         html_of[result := original_key(self, html)] = html
         return result
 
-    def put(self: FormCache, key: str, pdf: bytes) -> None:
-        seen.append(html_of[key])
-        original_put(self, key, pdf)
+    def put(self: FormCache, key: str, payload: bytes, kind: str = "pdf") -> None:
+        if kind == "pdf":
+            seen.append(html_of[key])
+        original_put(self, key, payload, kind)
 
     monkeypatch.setattr(FormCache, "key", key)
     monkeypatch.setattr(FormCache, "put", put)
@@ -56,7 +57,8 @@ def test_a_cached_rebuild_renders_nothing_and_gives_the_same_bytes(
     assert first == len(list((tmp_path / "a" / "mau").glob("*.pdf")))
     cached_build(CHI_BO, tmp_path / "b")
     assert len(renders) == first  # nothing rendered again
-    for name in ("ho-so.pdf", "ho-so.json"):
+    assert list((tmp_path / "cache").glob("*/*.docx"))  # the Word files are kept too
+    for name in ("ho-so.pdf", "ho-so.json", "mau/muc-09-qd-xep-loai-dang-vien.docx"):
         cold = (built_chi_bo.out / name).read_bytes()  # built without the cache
         assert (tmp_path / "a" / name).read_bytes() == cold
         assert (tmp_path / "b" / name).read_bytes() == cold
