@@ -218,20 +218,19 @@ def stamp_numbers(writer: PdfWriter, renderer: Renderer) -> None:
         page.merge_transformed_page(stamp, move, over=True, expand=False)
 
 
-STAMP_BLOCK = 100
+STAMPS_AT_ONCE = 64
 
 
 def stamp_page(renderer: Renderer, number: int) -> PageObject:
-    """The overlay that prints `number`: rendered once per build for a block of 100
-    numbers, then reused by the dossier and every form. A block's pages do not depend on
-    which numbers were asked for first, so the output stays the same bytes."""
-    block = number // STAMP_BLOCK
-    pages = renderer.stamp_blocks.get(block)
-    if pages is None:
-        numbers = list(range(block * STAMP_BLOCK, (block + 1) * STAMP_BLOCK))
-        pages = _render_pdf_pages(renderer, "_stamp.html", numbers=numbers, t=TYPOGRAPHY)
-        renderer.stamp_blocks[block] = pages
-    return pages[number % STAMP_BLOCK]
+    """The overlay that prints `number`, rendered once for many numbers and reused by the
+    dossier and every form (WeasyPrint is slow; before, each form rendered its own). The
+    set grows by doubling, at least 64 numbers at a time; the calls come in the same order
+    for the same input, so the output stays the same bytes."""
+    pages = renderer.stamp_pages
+    if number >= len(pages):
+        numbers = list(range(max(number + 1, 2 * len(pages), STAMPS_AT_ONCE)))
+        pages[:] = _render_pdf_pages(renderer, "_stamp.html", numbers=numbers, t=TYPOGRAPHY)
+    return pages[number]
 
 
 def _outline(writer: PdfWriter, placed: Sequence[PlacedPart], toc_first: int) -> None:

@@ -141,8 +141,8 @@ class Renderer:
         self.font_config = FontConfiguration()
         css = self.env.get_template("style.css.j2").render(t=TYPOGRAPHY)
         self.css_text = css  # part of every cached form's key (pipeline/cache.py)
-        # Page-number overlays, rendered once per block of numbers (assemble.stamp_page).
-        self.stamp_blocks: dict[int, list[Any]] = {}
+        # Page-number overlays 0…n, rendered once per build (assemble.stamp_page).
+        self.stamp_pages: list[Any] = []
         self.stylesheet = CSS(string=css, base_url=f"{ROOT.as_uri()}/",
                               url_fetcher=self.fetcher, font_config=self.font_config)
 
