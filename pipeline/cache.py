@@ -104,12 +104,12 @@ class FormCache:
     def prune(self) -> None:
         """Drop the least recently used entries until the cache is within its limit."""
         try:
-            entries = [(p.stat().st_mtime, p.stat().st_size, p)
-                       for kind in MAGIC for p in self.folder.glob(f"*/*.{kind}")]
+            entries = [(p, p.stat()) for kind in MAGIC for p in self.folder.glob(f"*/*.{kind}")]
         except OSError:
             return
-        total = sum(size for _, size, _ in entries)
-        for _, size, path in sorted(entries):
+        total = sum(stat.st_size for _, stat in entries)
+        for path, stat in sorted(entries, key=lambda entry: entry[1].st_mtime):
+            size = stat.st_size
             if total <= self.limit:
                 break
             path.unlink(missing_ok=True)

@@ -52,16 +52,10 @@ GRID_AFTER_PT, HEADER_AFTER_PT, CLOSING_BEFORE_PT = 10.0, 14.0, 12.0
 TABLE_LINE = 1.15  # line-height of table.grid and of Nơi nhận
 SIGN_SPACE_MM = 24  # .sign .space
 CELL_PADDING_PT = (2, 3)  # table.grid th, td: padding 2pt 3pt
-# What follows keepNext in a paragraph's properties (the schema's order).
-KEEP_NEXT_SUCCESSORS = ("w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
-                        "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs",
-                        "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
-                        "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE",
-                        "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
-                        "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
-                        "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
-                        "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
-                        "w:rPr", "w:sectPr", "w:pPrChange")
+# What follows tblBorders in a table's properties, in the schema's order (tblCellMar is
+# the fourth).
+TBL_PR_AFTER_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
+                        "w:tblDescription", "w:tblPrChange")
 BORDER_EIGHTHS = 5  # 0.6pt borders, in Word's eighths of a point
 
 
@@ -257,18 +251,15 @@ class _Writer:
         fmt = p.paragraph_format
         fmt.space_before = fmt.space_after = Pt(0)
         _exact(p, points)
-        run = p.add_run()  # the paragraph mark's size must not stretch the line
-        run.font.size = Pt(1)
-        _mark_size(p, 1)
+        _mark_size(p, 1)  # the paragraph mark's size must not stretch the line
         return p
 
     def keep_with_signature(self) -> None:
         """The margin above the closing block; `keep_signature_with_body` binds the body's
         last lines to it once the data is in."""
         spacer = self.last_spacer
-        blocks = [e for e in self.doc.element.body.iterchildren()  # type: ignore[attr-defined]
-                  if e.tag != qn("w:sectPr")]
-        if blocks and spacer is not None and blocks[-1] is spacer._p:
+        following = spacer._p.getnext() if spacer is not None else None
+        if spacer is not None and (following is None or following.tag == qn("w:sectPr")):
             # CSS collapses the table's bottom margin with the closing's top margin.
             _exact(spacer, max(GRID_AFTER_PT, CLOSING_BEFORE_PT))
         else:
@@ -491,18 +482,16 @@ def _is_closing(table: object) -> bool:
 
 
 def _keep_next(paragraph: object) -> None:
-    p_pr = paragraph.get_or_add_pPr()  # type: ignore[attr-defined]
-    if p_pr.find(qn("w:keepNext")) is None:
-        p_pr.insert_element_before(OxmlElement("w:keepNext"), *KEEP_NEXT_SUCCESSORS)
+    paragraph.get_or_add_pPr().get_or_add_keepNext()  # type: ignore[attr-defined]
 
 
 def _mark_size(p: Paragraph, size: float) -> None:
     """The paragraph mark's size: Word sizes an empty line, and the line holding the mark,
     by it."""
-    r_pr = p._p.get_or_add_pPr().find(qn("w:rPr"))
+    p_pr = p._p.get_or_add_pPr()
+    r_pr = p_pr.find(qn("w:rPr"))
     if r_pr is None:
-        r_pr = OxmlElement("w:rPr")
-        p._p.get_or_add_pPr().append(r_pr)
+        r_pr = p_pr.insert_element_before(OxmlElement("w:rPr"), "w:sectPr", "w:pPrChange")
     for tag in ("w:sz", "w:szCs"):
         element = OxmlElement(tag)
         element.set(qn("w:val"), str(round(size * 2)))
@@ -517,15 +506,7 @@ def _border_width(table: Table, eighths: int) -> None:
                            ("w:color", "000000")):
             line.set(qn(key), value)
         borders.append(line)
-    properties = table._tbl.tblPr
-    # The schema's order: tblBorders comes before these.
-    later = [properties.find(qn(f"w:{name}")) for name in ("shd", "tblLayout", "tblCellMar",
-                                                           "tblLook")]
-    anchor = next((element for element in later if element is not None), None)
-    if anchor is not None:
-        anchor.addprevious(borders)
-    else:
-        properties.append(borders)
+    table._tbl.tblPr.insert_element_before(borders, *TBL_PR_AFTER_BORDERS)
 
 
 def _trim(p: Paragraph) -> None:
@@ -559,12 +540,7 @@ def _cell_margins(table: Table, top: Length, side: Length) -> None:
         margin.set(qn("w:w"), str((top if edge in {"top", "bottom"} else side).twips))
         margin.set(qn("w:type"), "dxa")
         margins.append(margin)
-    properties = table._tbl.tblPr
-    look = properties.find(qn("w:tblLook"))  # the schema puts tblCellMar before tblLook
-    if look is not None:
-        look.addprevious(margins)
-    else:
-        properties.append(margins)
+    table._tbl.tblPr.insert_element_before(margins, *TBL_PR_AFTER_BORDERS[3:])
 
 
 def _repeat_on_each_page(row: _Row) -> None:
@@ -573,10 +549,7 @@ def _repeat_on_each_page(row: _Row) -> None:
 
 
 def _mark_vmerge(cell: _Cell, restart: bool) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    merge = OxmlElement("w:vMerge")
+    # In the schema's order: out of it, LibreOffice ignores the merge.
+    merge = cell._tc.get_or_add_tcPr().get_or_add_vMerge()
     if restart:
         merge.set(qn("w:val"), "restart")
-    # Out of the schema's order, Word repairs the file and LibreOffice ignores the merge.
-    tc_pr.insert_element_before(merge, "w:tcBorders", "w:shd", "w:noWrap", "w:tcMar",
-                                "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")

@@ -261,7 +261,7 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
             pdfs[index] = renderer.pdf(htmls[index])
             notify(progress, "render", total - len(missing) + done, total)
         docxs = word_files(forms, renderer, cache, keys)
-    if cache:
+    if cache and missing:  # nothing new, nothing to write or prune
         for index in missing:
             cache.put(keys[index], pdfs[index])  # type: ignore[arg-type]
         cache.prune()

@@ -156,9 +156,8 @@ class Renderer:
 
     def docx(self, form: str, context: Mapping[str, Any]) -> bytes:
         """The Word document of a form: its docxtpl template filled with the context."""
-        self.docx_template(form)
         # docxtpl edits the document it renders, so each form gets a fresh parse.
-        template = DocxTemplate(io.BytesIO(self.docx_templates[form]))
+        template = DocxTemplate(io.BytesIO(self.docx_template(form)))
         template.render(dict(context), jinja_env=self.docx_env, autoescape=True)
         keep_signature_with_body(template.docx.element.body)
         buffer = io.BytesIO()

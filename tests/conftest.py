@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,13 +21,9 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The CLI caches rendered forms; the tests use a folder of their own, never the
     user's cache."""
     folder = tmp_path_factory.mktemp("cache")
-    before = os.environ.get("HOSO_CACHE_DIR")
-    os.environ["HOSO_CACHE_DIR"] = str(folder)
-    yield folder
-    if before is None:
-        del os.environ["HOSO_CACHE_DIR"]
-    else:
-        os.environ["HOSO_CACHE_DIR"] = before
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOSO_CACHE_DIR", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")

@@ -63,8 +63,7 @@ def test_every_form_opens_with_the_header_block(sample: str,
 def test_the_residence_request_asks_about_the_members_own_workplace(
         prepared_qd366: PrepareResult) -> None:
     def text(code: str) -> str:
-        pdf = prepared_qd366.out / f"mau-3-213-phieu-xin-y-kien-noi-cu-tru-{code}.pdf"
-        return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+        return pdf_text(prepared_qd366.out / f"mau-3-213-phieu-xin-y-kien-noi-cu-tru-{code}.pdf")
 
     dv03 = text("DV03")
     assert "Chức vụ: Trưởng phòng Hạ tầng số" in dv03
@@ -88,17 +87,21 @@ def test_each_member_gets_their_own_handouts(sample: str,
         for member in active:
             pdf = combined[0].with_name(f"{combined[0].stem}-{member.code}.pdf")
             assert pdf.with_suffix(".docx").is_file()
-            text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
-            for signatory in re.findall(r"BÍ THƯ\n(.+)", text):  # the chi bộ's secretary
+            text = pdf_text(pdf)
+            for signatory in signatories(text):  # the chi bộ's secretary signs too
                 text = text.replace(signatory, "")
             others = [m.name for m in active if m is not member and m.name in text]
-            assert member.name in text or member.name in signatories(pdf)
+            assert member.name in text or member.name in " ".join(signatories(pdf_text(pdf)))
             assert not others, (pdf.name, others)
 
 
-def signatories(pdf: Path) -> str:
-    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
-    return " ".join(re.findall(r"BÍ THƯ\n(.+)", text))
+def pdf_text(pdf: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def signatories(text: str) -> list[str]:
+    """The names under "BÍ THƯ" in a signature block."""
+    return re.findall(r"BÍ THƯ\n(.+)", text)
 
 
 def test_word_tables_are_built_to_paginate(built_dang_bo: BuildResult) -> None:
