@@ -360,5 +360,88 @@ def init(ctx: click.Context, folder: Path, kind: str, year: int | None,
     _run(ctx.obj["verbose"], action)
 
 
+def default_data() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(os.environ.get("HOSO_DATA_DIR") or user_data_dir("hoso", appauthor=False))
+
+
+@main.command()
+@click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục dữ liệu của ứng dụng (cơ sở dữ liệu, đơn vị, hồ sơ nhận được); "
+                   "mặc định thư mục dữ liệu của người dùng.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Địa chỉ lắng nghe. Khác 127.0.0.1 thì phải đăng nhập (tạo tài khoản bằng "
+                   "hoso account add).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+def serve(ctx: click.Context, data: Path | None, host: str, port: int) -> None:
+    """Chạy ứng dụng web: văn phòng đơn vị dựng hồ sơ, nơi nhận ghi sổ nhận hồ sơ."""
+
+    def action() -> int:
+        import uvicorn
+
+        from pipeline.web.app import create_app
+        from pipeline.web.base import Settings
+        from pipeline.web.security import is_loopback
+
+        settings = Settings(data or default_data(), host=host)
+        app = create_app(settings)
+        if not is_loopback(host) and not app.state.hoso.store.accounts():
+            raise UsageError(f"--host {host} cho máy khác truy cập nên phải đăng nhập, mà "
+                             f"chưa có tài khoản nào trong {settings.data}: tạo bằng «hoso "
+                             "account add TÊN --role clerk|receiver» trước")
+        where = "chỉ máy này" if is_loopback(host) else "mọi máy trong mạng, phải đăng nhập"
+        click.echo(f"hoso: http://{host}:{port}/ ({where}); dữ liệu ở {settings.data}. "
+                   "Ctrl-C để dừng.", err=True)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        return 0
+
+    _run(ctx.obj["verbose"], action)
+
+
+@main.group()
+def account() -> None:
+    """Tài khoản đăng nhập của ứng dụng web (khi chạy hoso serve --host khác 127.0.0.1)."""
+
+
+@account.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["clerk", "receiver"]), required=True,
+              help="clerk: văn phòng đơn vị (chỉ thấy đơn vị của mình); receiver: nơi nhận.")
+@click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục dữ liệu (như hoso serve --data).")
+@click.pass_context
+def account_add(ctx: click.Context, username: str, role: str, data: Path | None) -> None:
+    """Tạo tài khoản; mật khẩu hỏi trên màn hình hoặc lấy từ biến HOSO_MAT_KHAU_TAI_KHOAN."""
+
+    def action() -> int:
+        import sqlite3
+        from datetime import datetime
+
+        from pipeline.web.security import hash_password
+        from pipeline.web.store import Store
+
+        password = os.environ.get("HOSO_MAT_KHAU_TAI_KHOAN") or click.prompt(
+            "Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
+        try:
+            hashed = hash_password(password)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        folder = data or default_data()
+        folder.mkdir(parents=True, exist_ok=True)
+        store = Store(folder)
+        try:
+            store.add_account(username, hashed, role, datetime.now().astimezone())
+        except sqlite3.IntegrityError:
+            raise UsageError(f"đã có tài khoản «{username}»") from None
+        finally:
+            store.close()
+        click.echo(f"Đã tạo tài khoản {username} ({role}) trong {folder}.")
+        return 0
+
+    _run(ctx.obj["verbose"], action)
+
+
 if __name__ == "__main__":
     entry()

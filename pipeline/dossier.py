@@ -17,6 +17,7 @@ from pypdf import PdfReader, PdfWriter
 from pipeline import assemble
 from pipeline.assemble import BoundDossier, Status
 from pipeline.cache import FormCache, cache_folder, engine_salt
+from pipeline.errors import HosoError, InputError, Problem
 from pipeline.forms import FormDoc, FormRequest, build_form
 from pipeline.load import load_unit, regime_hint
 from pipeline.model import Activity, Unit
@@ -24,7 +25,7 @@ from pipeline.output import claim, write_owned
 from pipeline.profiles import ChecklistItem, Profile, available_profiles, choose_profile
 from pipeline.progress import ProgressCallback, notify, silent
 from pipeline.render import Renderer
-from pipeline.rules import Assessment, Severity, assess
+from pipeline.rules import Assessment, Finding, Severity, assess
 from pipeline.signing import sign_pdf
 from pipeline.vntext import fold
 
@@ -89,6 +90,39 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
     notify(progress, "write", 1, 1)
     complete = not dossier.missing and not assessment.errors
     return BuildResult(target, unit, dossier.pages, tuple(report), complete)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Everything wrong with a unit folder, before anything is rendered: the input
+    problems (file, row, column, message) and the rule findings with their sources."""
+
+    profile: Profile | None
+    unit: Unit | None
+    problems: tuple[Problem, ...]
+    findings: tuple[Finding, ...]
+
+
+def validate(unit_dir: Path, profile_name: str | None = None,
+             before_meetings: bool = False) -> Validation:
+    """Load and assess the unit as `build` would (or `prepare`, `before_meetings`),
+    collecting every problem instead of stopping at the first stage that fails."""
+    try:
+        profile = unit_profile(unit_dir, profile_name)
+    except HosoError as error:
+        return Validation(None, None, _problems(error), ())
+    try:
+        unit = load_for(unit_dir, profile, before_meetings)
+    except HosoError as error:
+        return Validation(profile, None, _problems(error), ())
+    findings = () if before_meetings else assess(unit, profile).findings
+    return Validation(profile, unit, (), findings)
+
+
+def _problems(error: HosoError) -> tuple[Problem, ...]:
+    if isinstance(error, InputError):
+        return error.problems
+    return tuple(Problem("", "", line) for line in error.lines())
 
 
 def default_out(unit_dir: Path, slug: str) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,12 @@ class Profile:
     handouts: tuple[FormSpec, ...] = ()
     years: tuple[int, int] = (0, 0)  # review years the regime applies to, both included
     citations: tuple[tuple[str, str], ...] = ()  # rule id → the text a finding cites
+    deadlines: tuple[tuple[str, tuple[int, int]], ...] = ()  # unit type → (day, month) due
+
+    def deadline(self, unit_type: str, year: int) -> date | None:
+        """The day a unit of this type hands its dossier to the level above (han_nop)."""
+        found = dict(self.deadlines).get(unit_type)
+        return date(year, found[1], found[0]) if found else None
 
     def cite(self, rule: str, default: str) -> str:
         """The source a finding of `rule` cites: the profile's own, else the default."""
@@ -206,6 +213,7 @@ def _parse(data: Any, file: str) -> Profile:
                         for i, e in enumerate(data.get("other_forms") or []))
     handouts = tuple(_spec(e, f"handouts[{i}]", file, problems, dict(labels))
                      for i, e in enumerate(data.get("handouts") or []))
+    deadlines = _deadlines(data.get("han_nop"), file, problems)
     if problems:
         raise InputError(problems)
     return Profile(
@@ -222,7 +230,26 @@ def _parse(data: Any, file: str) -> Profile:
         years=_years(data.get("years")),
         citations=tuple(sorted((str(k), str(v)) for k, v in
                                (data.get("citations") or {}).items())),
+        deadlines=deadlines,
     )
+
+
+def _deadlines(raw: Any, file: str, problems: list[Problem]
+               ) -> tuple[tuple[str, tuple[int, int]], ...]:
+    """han_nop: {chi_bo_co_so: 15/12, …} as (type, (day, month)), checked."""
+    found: list[tuple[str, tuple[int, int]]] = []
+    for kind, text in (raw or {}).items() if isinstance(raw, dict) else ():
+        match = re.fullmatch(r"(\d{1,2})/(\d{1,2})", str(text).strip())
+        try:
+            if match is None:
+                raise ValueError
+            day, month = int(match.group(1)), int(match.group(2))
+            date(2000, month, day)
+        except ValueError:
+            problems.append(Problem(file, f"han_nop.{kind}", "phải là ngày/tháng, ví dụ 15/12"))
+            continue
+        found.append((str(kind), (day, month)))
+    return tuple(sorted(found))
 
 
 CHOICES = {"basis": {"ballots", "score"}, "new_member": {"not_classified", "not_reviewed"},
