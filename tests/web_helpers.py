@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import io
 import shutil
-import socket
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-import uvicorn
-
-from pipeline.web.app import create_app
+from pipeline.web.app import served
 from pipeline.web.base import Settings
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -36,33 +31,11 @@ class Clock:
         return self.now
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def running(settings: Settings) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, in a thread; yields its URL."""
-    app = create_app(settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        app.state.hoso.jobs.wait_all()
-        app.state.hoso.store.close()
+    """The app served on a free loopback port, in a thread; yields its URL."""
+    with served(settings) as (url, _):
+        yield url
 
 
 def zipped(folder: Path) -> bytes:

@@ -10,7 +10,13 @@ drag-and-drop and the progress bar; no CDN, nothing built with Node.
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -214,3 +220,33 @@ def create_app(settings: Settings) -> Starlette:
                     exception_handlers={HTTPException: error_page})
     web.state.hoso = app
     return web
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def served(settings: Settings) -> Iterator[tuple[str, App]]:
+    """The app served by uvicorn on a free loopback port in a thread of this process,
+    for tests and the README's screenshots; yields its URL and shared state."""
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the web server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", app.state.hoso
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        app.state.hoso.jobs.wait_all()
+        app.state.hoso.store.close()

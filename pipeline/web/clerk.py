@@ -25,6 +25,7 @@ from starlette.responses import Response
 
 from pipeline import load
 from pipeline.dossier import Validation, validate
+from pipeline.load import regime_hint
 from pipeline.model import UnitType
 from pipeline.profiles import Profile, available_profiles, load_profile, profile_for_year
 from pipeline.tables import WORKBOOK
@@ -170,22 +171,24 @@ def checklist(checked: Validation, paths: UnitPaths, kind: str) -> list[Checklis
     """The items that take scans, the organisation's then each leader's."""
     profile = checked.profile or load_profile(profile_for_year(date.today().year))
     unit = checked.unit
-    rows = [_row(item, "", "", paths)
+    year = unit.year if unit else regime_hint(paths.source)[1] or date.today().year
+    rows = [_row(item, "", "", paths, year)
             for item in profile.organisation
             if "attachment" in item.sources and (not item.applies_to or kind in item.applies_to)]
     if unit is not None:
         names = {m.code: m.name for m in unit.members}
         for code in unit.leaders:
-            rows += [_row(item, code, names.get(code, code), paths)
+            rows += [_row(item, code, names.get(code, code), paths, year)
                      for item in profile.personal if "attachment" in item.sources]
     return rows
 
 
-def _row(item: object, person: str, person_name: str, paths: UnitPaths) -> ChecklistRow:
+def _row(item: object, person: str, person_name: str, paths: UnitPaths,
+         year: int) -> ChecklistRow:
     from pipeline.profiles import ChecklistItem
 
     assert isinstance(item, ChecklistItem)
-    return ChecklistRow(item.section, item.item, item.title_for(date.today().year), person,
+    return ChecklistRow(item.section, item.item, item.title_for(year), person,
                         person_name, tuple(_scans(paths.source, item.item, person)),
                         "generated" in item.sources)
 

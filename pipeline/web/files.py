@@ -144,7 +144,7 @@ def unpack_unit(data: bytes, target: Path) -> list[str]:
 
 def _member_parts(member: zipfile.ZipInfo) -> tuple[str, ...]:
     mode = member.external_attr >> 16
-    if mode and not stat.S_ISREG(mode):
+    if stat.S_IFMT(mode) and not stat.S_ISREG(mode):  # no type bits: a plain file
         raise UploadRefused(f"tệp zip: «{member.filename}» không phải tệp thường (liên kết?)")
     name = unicodedata.normalize("NFC", member.filename.replace("\\", "/"))
     parts = tuple(p for p in name.split("/") if p)

@@ -55,6 +55,7 @@ class JobRunner:
         self.clock = clock
         self.context = multiprocessing.get_context("spawn")
         self.watchers: list[threading.Thread] = []
+        self.processes: dict[int, multiprocessing.process.BaseProcess] = {}  # by job id
 
     def start(self, unit_id: int, kind: str, paths: UnitPaths) -> int:
         """The new job's id; store.Busy if this unit has one running."""
@@ -68,6 +69,7 @@ class JobRunner:
             self.store.finish_job(job_id, "failed", self.clock(), None, None,
                                   ["Không khởi động được tiến trình dựng."])
             raise
+        self.processes[job_id] = process
         watcher = threading.Thread(target=self._watch, args=(process, job_id), daemon=True)
         watcher.start()
         self.watchers.append(watcher)
@@ -75,6 +77,7 @@ class JobRunner:
 
     def _watch(self, process: multiprocessing.process.BaseProcess, job_id: int) -> None:
         process.join()
+        self.processes.pop(job_id, None)
         if process.exitcode != 0:  # the worker died without recording its end
             self.store.finish_job(job_id, "failed", self.clock(), None, None, [
                 f"Tiến trình dựng dừng bất thường (mã {process.exitcode}); máy chủ vẫn chạy, "

@@ -48,6 +48,18 @@ class BoardRow:
         return frozenset(found | ({"late"} if self.late else set()))
 
     @property
+    def notes(self) -> tuple[str, ...]:
+        """What the desk should read first: the items missing, or why the check failed."""
+        if self.latest is None:
+            return ()
+        if self.latest.verdict != "failed":
+            return self.latest.missing
+        lines = [line.strip().removeprefix("- ").removeprefix("Lỗi: ")
+                 for line in self.latest.report.splitlines()
+                 if line.lstrip().startswith(("- ", "Lỗi: "))]
+        return tuple(lines[:3]) + (("…",) if len(lines) > 3 else ())
+
+    @property
     def status(self) -> str:
         return "expected" if self.latest is None else self.latest.verdict
 
@@ -197,7 +209,7 @@ def register_workbook(rows: list[BoardRow]) -> bytes:
     sheet = book.active
     sheet.title = "So nhan ho so"
     heads = ("STT", *REGISTER_COLUMNS, "Hạn nộp", "Trạng thái", "Nộp muộn", "Số lần nộp",
-             "Nhận lần cuối", "Người nhận", "Mục còn thiếu", "Mã SHA-256")
+             "Nhận lần cuối", "Người nhận", "Còn thiếu / lỗi", "Mã SHA-256")
     sheet.append(heads)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -208,7 +220,7 @@ def register_workbook(rows: list[BoardRow]) -> bytes:
             row.unit.contact, row.deadline.strftime("%d/%m/%Y") if row.deadline else "",
             STATUS_NAMES[row.status], "Có" if row.late else "", row.count,
             _when(last.received_at) if last else "", last.received_by if last else "",
-            "; ".join(last.missing) if last else "", last.sha256 if last else ""))
+            "; ".join(row.notes), last.sha256 if last else ""))
     for letter, width in zip("ABCDEFGHIJKL", (5, 40, 16, 28, 12, 18, 10, 10, 18, 14, 50, 66),
                              strict=True):
         sheet.column_dimensions[letter].width = width

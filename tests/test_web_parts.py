@@ -1,0 +1,212 @@
+"""The web app's parts without a browser: migrations, uploads, jobs, hosts, registers."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import shutil
+import sqlite3
+import stat
+import time
+import urllib.request
+import zipfile
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.paths import FIXTURES
+from pipeline.web import register
+from pipeline.web.app import served
+from pipeline.web.base import Settings
+from pipeline.web.files import BlobStore, UploadRefused, sniff, unpack_unit
+from pipeline.web.store import MIGRATIONS, Busy, Store, migrate
+from tests.web_helpers import running, zipped
+
+NOW = datetime(2025, 12, 10, 9, 0, tzinfo=timezone(timedelta(hours=7)))
+
+
+def test_an_old_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "hoso.sqlite3", isolation_level=None)
+    db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    db.execute("INSERT INTO unit (name, kind, created_at) VALUES ('Chi bộ A', 'chi_bo_co_so', "
+               "'2025-01-01')")
+    db.close()
+    store = Store(tmp_path)
+    assert [u.name for u in store.units()] == ["Chi bộ A"]
+    store.add_expected("Chi bộ A", "chi_bo_co_so", "", NOW)  # a table of migration 2
+    assert store._all("PRAGMA user_version") == [(len(MIGRATIONS),)]
+    store.close()
+
+
+def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "x.sqlite3", isolation_level=None)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(RuntimeError, match="mới hơn"):
+        migrate(db)
+
+
+def test_one_running_job_per_unit(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    unit = store.add_unit("Chi bộ A", "chi_bo_co_so", None, NOW)
+    first = store.start_job(unit, "build", NOW)
+    with pytest.raises(Busy):
+        store.start_job(unit, "prepare", NOW)
+    other = store.add_unit("Chi bộ B", "chi_bo_co_so", None, NOW)
+    store.start_job(other, "build", NOW)  # another unit is not blocked
+    store.finish_job(first, "done", NOW, 0, 10, [])
+    store.start_job(unit, "build", NOW)
+    store.close()
+
+
+def test_a_killed_build_fails_its_job_and_the_server_goes_on(tmp_path: Path) -> None:
+    with served(Settings(tmp_path / "data")) as (url, app):
+        unit = app.store.add_unit("Chi bộ", "chi_bo_co_so", None, NOW)
+        paths = app.unit_paths(unit)
+        shutil.copytree(FIXTURES / "dang-bo-co-so", paths.source)
+        job = app.jobs.start(unit, "build", paths)
+        with pytest.raises(Busy):  # a second build of the same unit is refused
+            app.jobs.start(unit, "build", paths)
+        time.sleep(1.0)
+        app.jobs.processes[job].kill()
+        deadline = time.monotonic() + 30
+        while (found := app.store.job(job)) is not None and found.state == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert found is not None and found.state == "failed"
+        assert "dừng bất thường" in found.messages[0]
+        with urllib.request.urlopen(url + "/") as answer:  # the server still answers
+            assert answer.status == 200
+        again = app.jobs.start(unit, "build", paths)  # and the unit can be built again
+        app.jobs.wait_all(120)
+        assert app.store.job(again).state == "done"  # type: ignore[union-attr]
+
+
+def test_loopback_app_refuses_other_host_names(tmp_path: Path) -> None:
+    """A page of another site whose name resolves to 127.0.0.1 (DNS rebinding) gets
+    nothing: on loopback only this machine's names are served."""
+    with running(Settings(tmp_path / "data")) as url:
+        port = int(url.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port)
+        connection.request("GET", "/", headers={"Host": "ke-xau.example"})
+        assert connection.getresponse().status == 400
+
+
+def test_pages_say_no_sniffing_and_no_foreign_scripts(tmp_path: Path) -> None:
+    with running(Settings(tmp_path / "data")) as url, urllib.request.urlopen(url + "/") as answer:
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "default-src 'self'" in answer.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+
+
+def test_sniff_goes_by_content_not_name() -> None:
+    assert sniff(b"%PDF-1.7\n...").kind == "pdf"  # type: ignore[union-attr]
+    assert sniff(b"\xff\xd8\xff\xe0 jpeg").kind == "jpg"  # type: ignore[union-attr]
+    assert sniff(b"<html><script>alert(1)</script>") is None
+    assert sniff(b"MZ\x90\x00 an exe") is None
+    assert sniff(zipped(FIXTURES / "chi-bo-qd366")).kind == "zip"  # type: ignore[union-attr]
+    book = io.BytesIO()
+    with zipfile.ZipFile(book, "w") as z:
+        z.writestr("[Content_Types].xml", "")
+        z.writestr("xl/workbook.xml", "")
+    assert sniff(book.getvalue()).kind == "xlsx"  # type: ignore[union-attr]
+
+
+def _zip(members: dict[str, bytes], link: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        if link:
+            info = zipfile.ZipInfo(link)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, "/etc/passwd")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("members,link,message", [
+    ({"don-vi.yaml": b"", "../thoat.txt": b"x"}, None, "không hợp lệ"),
+    ({"don-vi.yaml": b"", "/etc/cron.d/x": b"x"}, None, "không hợp lệ"),
+    ({"don-vi.yaml": b""}, "dinh-kem/lien-ket.pdf", "không phải tệp thường"),
+    ({"dang-vien.csv": b"x"}, None, "không có don-vi.yaml"),
+    ({"don-vi.yaml": b"", "a/b/c/d/e.pdf": b"x"}, None, "không hợp lệ"),
+])
+def test_hostile_zips_are_refused_whole(tmp_path: Path, members: dict[str, bytes],
+                                        link: str | None, message: str) -> None:
+    with pytest.raises(UploadRefused, match=message):
+        unpack_unit(_zip(members, link), tmp_path / "don-vi")
+    assert not (tmp_path / "thoat.txt").exists()
+
+
+def test_a_zipped_unit_folder_unpacks_without_its_top_folder(tmp_path: Path) -> None:
+    written = unpack_unit(zipped(FIXTURES / "chi-bo-qd366"), tmp_path / "don-vi")
+    assert "don-vi.yaml" in written and "dinh-kem/DV01/4-ke-khai-tai-san.pdf" in written
+    assert (tmp_path / "don-vi" / "dang-vien.csv").read_bytes() == \
+        (FIXTURES / "chi-bo-qd366" / "dang-vien.csv").read_bytes()
+
+
+def test_received_files_are_content_addressed_and_read_only(tmp_path: Path) -> None:
+    blobs = BlobStore(tmp_path)
+    digest = blobs.put(b"%PDF-1.7 one")
+    assert blobs.put(b"%PDF-1.7 one") == digest
+    path = blobs.path(digest)
+    assert path.read_bytes() == b"%PDF-1.7 one" and not path.stat().st_mode & stat.S_IWUSR
+    with pytest.raises(ValueError):
+        blobs.path("../../etc/passwd")
+
+
+def test_deadlines_come_from_the_profile_and_the_desk_may_change_them(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    assert register.deadlines(store, 2025) == {"chi_bo_co_so": date(2025, 12, 15),
+                                               "dang_bo_co_so": date(2025, 12, 25)}
+    store.set_deadline("chi_bo_co_so", date(2025, 12, 20))
+    assert register.deadlines(store, 2025)["chi_bo_co_so"] == date(2025, 12, 20)
+    store.close()
+
+
+def test_late_is_judged_by_the_first_submission_and_the_clock(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    on_time = store.add_expected("Chi bộ A", "chi_bo_co_so", "", NOW)
+    late = store.add_expected("Chi bộ B", "chi_bo_co_so", "", NOW)
+    store.add_expected("Đảng bộ C", "dang_bo_co_so", "", NOW)
+    store.add_submission(on_time, "0" * 64, 1, "x", NOW.replace(day=15, hour=23), "complete",
+                         [], "")
+    store.add_submission(late, "1" * 64, 1, "x", NOW.replace(day=16), "incomplete", ["(8)"], "")
+    rows = {r.unit.name: r for r in register.board(store, NOW.replace(day=20))}
+    assert not rows["Chi bộ A"].late and rows["Chi bộ B"].late
+    assert not rows["Đảng bộ C"].late  # its deadline (25/12) has not passed
+    rows = {r.unit.name: r for r in register.board(store, NOW.replace(day=26))}
+    assert rows["Đảng bộ C"].late and rows["Đảng bộ C"].status == "expected"
+    store.close()
+
+
+def test_register_workbook_rows_are_read_with_their_problems() -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in (("Tên đơn vị", "Loại", "Liên hệ"), ("Chi bộ A", "chi bộ cơ sở", "0909"),
+                ("", "Đảng bộ cơ sở", ""), ("Chi bộ C", "Chi đoàn", ""),
+                ("Đảng bộ D", "dang_bo_co_so", None)):
+        book.active.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    rows, problems = register.read_register(data.getvalue(), "so.xlsx")
+    assert rows == [("Chi bộ A", "chi_bo_co_so", "0909"), ("Đảng bộ D", "dang_bo_co_so", "")]
+    assert [str(p) for p in problems] == [
+        "so.xlsx, dòng 3: thiếu tên đơn vị",
+        "so.xlsx, dòng 4, cột Loại: «Chi đoàn» không phải Chi bộ cơ sở hay Đảng bộ cơ sở"]
+
+
+def test_register_export_is_deterministic(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.add_expected("Chi bộ A", "chi_bo_co_so", "", NOW)
+    rows = register.board(store, NOW)
+    assert register.register_workbook(rows) == register.register_workbook(rows)
+    store.close()
+
+
+@given(st.text(min_size=1, max_size=60))
+def test_kind_names_parse_only_to_known_types(text: str) -> None:
+    assert register.parse_kind(text) in {None, "chi_bo_co_so", "dang_bo_co_so"}
