@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import os
+import zipfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -129,9 +130,15 @@ def test_clerk_fixes_a_bad_row_builds_and_downloads(page: Any, tmp_path: Path) -
             getattr(o, "title", "") for o in reader.outline)
         with page.expect_download() as fetched:
             page.click("#ket-qua a[href$='mau-word.zip']")
-        import zipfile
-
         assert any(n.endswith(".docx") for n in zipfile.ZipFile(fetched.value.path()).namelist())
+
+        page.click("#dung form.start >> nth=1 >> button")  # the handouts, in their own job
+        expect(page.locator("#dung .job .state").nth(1)).to_have_text("xong", timeout=180_000)
+        with page.expect_download() as fetched:
+            page.click("#ket-qua a[href$='tai/chuan-bi.zip']")
+        handouts = zipfile.ZipFile(fetched.value.path()).namelist()
+        assert len([n for n in handouts if n.endswith(".docx")]) > 15  # one per member …
+        assert all(not n.startswith(".") for n in handouts)  # … and no bookkeeping file
 
         page.click("text=Xem hồ sơ")
         expect(page.locator(".outline li.item")).to_have_count(len(manifest["items"]))

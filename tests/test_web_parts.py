@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import os
 import shutil
 import sqlite3
 import stat
@@ -210,3 +211,56 @@ def test_register_export_is_deterministic(tmp_path: Path) -> None:
 @given(st.text(min_size=1, max_size=60))
 def test_kind_names_parse_only_to_known_types(text: str) -> None:
     assert register.parse_kind(text) in {None, "chi_bo_co_so", "dang_bo_co_so"}
+
+
+def test_serve_beyond_loopback_needs_an_account_first(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    hoso = [sys.executable, "-m", "pipeline.cli"]
+    data = str(tmp_path / "data")
+    refused = subprocess.run([*hoso, "serve", "--data", data, "--host", "0.0.0.0"],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "hoso account add" in refused.stderr
+    env = {**os.environ, "HOSO_MAT_KHAU_TAI_KHOAN": "ngan"}
+    short = subprocess.run([*hoso, "account", "add", "vp", "--role", "clerk", "--data", data],
+                           capture_output=True, text=True, timeout=60, env=env)
+    assert short.returncode == 2 and "ít nhất 8 ký tự" in short.stderr
+    env["HOSO_MAT_KHAU_TAI_KHOAN"] = "mat-khau-du-dai"
+    for expected in (0, 2):  # the second time: the name is taken
+        made = subprocess.run([*hoso, "account", "add", "vp", "--role", "clerk",
+                               "--data", data], capture_output=True, text=True, timeout=60,
+                              env=env)
+        assert made.returncode == expected, made.stderr
+    store = Store(tmp_path / "data")
+    account = store.account(username="vp")
+    assert account is not None and account.role == "clerk"
+    assert account.password_hash.startswith("$argon2") and "mat-khau" not in \
+        account.password_hash
+    store.close()
+
+
+def test_hoso_serve_answers_on_loopback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from pipeline.web.app import free_port
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--data",
+                               str(tmp_path / "data"), "--port", str(port)],
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/nhan") as answer:
+                    assert answer.status == 200 and "Sổ nhận hồ sơ" in answer.read().decode()
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.2)
+        assert (tmp_path / "data" / "hoso.sqlite3").exists()
+    finally:
+        server.terminate()
+        server.wait(10)
