@@ -172,7 +172,7 @@ def _placeholder_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer
 
 def _render_pdf_pages(renderer: Renderer, template: str, **context: object
                       ) -> list[PageObject]:
-    pdf = renderer.pdf(renderer.html(template, **context))
+    pdf = renderer.cached_pdf(renderer.html(template, **context))
     return list(PdfReader(io.BytesIO(pdf)).pages)
 
 

@@ -255,7 +255,10 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
 
 
 def form_cache(renderer: Renderer, use: bool) -> FormCache | None:
-    return FormCache(cache_folder(), engine_salt(renderer.css_text)) if use else None
+    """The cache of rendered forms, also lent to the renderer for the binding's own pages
+    (cover, contents, placeholders, page-number overlays)."""
+    renderer.cache = FormCache(cache_folder(), engine_salt(renderer.css_text)) if use else None
+    return renderer.cache
 
 
 def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
