@@ -315,6 +315,13 @@ def test_accounts_are_required_beyond_loopback(page: Any, tmp_path: Path) -> Non
         assert page.url.endswith("/nhan")
         assert page.goto(own).status == 403
 
+        page.goto(url + "/nhan")
+        page.click("header form button")
+        for _ in range(5):
+            login(page, url, "vanphong2", "doan-mo")
+        login(page, url, "vanphong2", "mat-khau-vanphong2")  # right, but too late
+        expect(page.locator(".flash.error")).to_contain_text("sai quá nhiều lần")
+
 
 def test_csrf_oversized_and_disguised_uploads_are_refused(page: Any, tmp_path: Path) -> None:
     limits = {**Settings(tmp_path).limits, "dossier": 64 * 1024}

@@ -264,3 +264,19 @@ def test_hoso_serve_answers_on_loopback(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_login_guessing_is_throttled_per_name() -> None:
+    from pipeline.web.security import Throttle
+
+    now = [0.0]
+    throttle = Throttle(limit=3, window=60, clock=lambda: now[0])
+    for _ in range(3):
+        assert not throttle.blocked("vanphong")
+        throttle.failed("vanphong")
+    assert throttle.blocked("vanphong") and not throttle.blocked("bantochuc")
+    now[0] = 61
+    assert not throttle.blocked("vanphong")  # the window passed
+    throttle.failed("vanphong")
+    throttle.succeeded("vanphong")
+    assert throttle.failures == {}

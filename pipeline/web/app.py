@@ -110,11 +110,17 @@ async def login_page(request: Request) -> Response:
         return app.page(request, "login.html", next=_next(request))
     await check_csrf(request)
     data = await form(request)
-    account = await run_in_threadpool(authenticate, app.store, text_field(data.get("ten")),
+    name = text_field(data.get("ten"))
+    if app.logins.blocked(name):
+        return app.page(request, "login.html", code=429, next=_next(request),
+                        error="Đăng nhập sai quá nhiều lần; hãy thử lại sau ít phút.")
+    account = await run_in_threadpool(authenticate, app.store, name,
                                       text_field(data.get("mat_khau"), 1000))
     if account is None:
+        app.logins.failed(name)
         return app.page(request, "login.html", code=401, next=_next(request),
                         error="Sai tên đăng nhập hoặc mật khẩu.")
+    app.logins.succeeded(name)
     request.session.clear()  # a new session id for the signed-in user
     request.session["account"] = account.id
     target = _next(request)

@@ -21,7 +21,14 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from pipeline.paths import ROOT
 from pipeline.web.files import LIMITS, MB, BlobStore, UploadRefused
 from pipeline.web.jobs import Clock, JobRunner, UnitPaths
-from pipeline.web.security import LOCAL_USER, User, csrf_ok, csrf_token, is_loopback
+from pipeline.web.security import (
+    LOCAL_USER,
+    Throttle,
+    User,
+    csrf_ok,
+    csrf_token,
+    is_loopback,
+)
 from pipeline.web.store import Store, UnitRow
 
 WEB = ROOT / "templates" / "web"
@@ -51,6 +58,7 @@ class App:
         self.store.fail_abandoned_jobs(settings.clock())
         self.jobs = JobRunner(self.store, settings.clock)
         self.blobs = BlobStore(settings.data / "nhan")
+        self.logins = Throttle()
         self.pages = Environment(loader=FileSystemLoader(WEB), autoescape=select_autoescape(
             default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True)
         self.pages.filters["when"] = _when

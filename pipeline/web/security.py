@@ -13,6 +13,9 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +76,34 @@ def authenticate(store: Store, username: str, password: str) -> Account | None:
     if account is not None and _HASHER.check_needs_rehash(account.password_hash):
         store.set_password(username, _HASHER.hash(password))
     return account
+
+
+class Throttle:
+    """Failed logins per name: after `limit` failures in `window` seconds, that name is
+    refused until the window passes, whatever the password (guessing stays slow)."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.failures: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+
+    def blocked(self, name: str) -> bool:
+        with self.lock:
+            recent = [t for t in self.failures.pop(name, []) if self.clock() - t < self.window]
+            if recent:
+                self.failures[name] = recent
+            return len(recent) >= self.limit
+
+    def failed(self, name: str) -> None:
+        with self.lock:
+            self.failures.setdefault(name, []).append(self.clock())
+
+    def succeeded(self, name: str) -> None:
+        with self.lock:
+            self.failures.pop(name, None)
 
 
 def session_secret(folder: Path) -> str:
