@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_fixtures import (  # noqa: E402
+from make_fixtures import (
     DANG_BO_YAML,
     HEADERS_MEMBERS,
     HEADERS_VOTES,
