@@ -32,7 +32,7 @@ ATTACHMENT_SECONDS = 30.0
 MAX_PAGES = 300
 MAX_IMAGE_PIXELS = 60_000_000  # about A4 at 900 dpi: larger is a mistake or an attack
 A4 = (595.2756, 841.8898)
-_NAME = re.compile(r"^(?:muc[-_ ]?)?\(?(\d{1,2})\)?(?:[-_ .].*)?$", re.IGNORECASE)
+ITEM_FILE = re.compile(r"^(?:muc[-_ ]?)?\(?(\d{1,2})\)?(?:[-_ .].*)?$", re.IGNORECASE)
 
 
 def gather(folder: Path, listed: Any, unit_file: str, members: set[str],
@@ -78,7 +78,7 @@ def _from_name(path: Path, root: Path, members: set[str], problems: list[Problem
     if person is not None and person not in members:
         problems.append(Problem(label, "", f"thư mục «{person}» không phải mã một đảng viên"))
         return
-    match = _NAME.match(path.stem)
+    match = ITEM_FILE.match(path.stem)
     if not match:
         problems.append(Problem(label, "", "tên tệp phải bắt đầu bằng số mục, ví dụ "
                                 "«02-bao-cao-tong-ket.pdf»"))

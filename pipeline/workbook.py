@@ -115,6 +115,12 @@ def write_workbook(sheets: Sequence[Sheet], guide: str,
             for index, (column, value) in enumerate(zip(spec.columns, values, strict=False),
                                                     start=1):
                 sheet.cell(offset, index, _typed(column.key, value))
+    return deterministic_bytes(book)
+
+
+def deterministic_bytes(book: Any) -> bytes:
+    """An openpyxl workbook saved so that equal content gives equal bytes: fixed
+    properties and times, a normalised zip."""
     book.properties.creator = "hoso"
     book.properties.created = book.properties.modified = datetime(2000, 1, 1)
     buffer = io.BytesIO()

@@ -21,6 +21,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from pipeline.paths import ROOT
 from pipeline.web.files import LIMITS, MB, BlobStore, UploadRefused
 from pipeline.web.jobs import Clock, JobRunner, UnitPaths
+from pipeline.web.register import when
 from pipeline.web.security import (
     LOCAL_USER,
     Throttle,
@@ -61,7 +62,7 @@ class App:
         self.logins = Throttle()
         self.pages = Environment(loader=FileSystemLoader(WEB), autoescape=select_autoescape(
             default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True)
-        self.pages.filters["when"] = _when
+        self.pages.filters["when"] = when
         self.pages.filters["day"] = lambda d: d.strftime("%d/%m/%Y") if d else ""
         self.pages.filters["place"] = place
 
@@ -82,10 +83,6 @@ class App:
             request=request, user=user, accounts=self.settings.accounts,
             csrf=csrf_token(request.session), flash=flash, **context)
         return HTMLResponse(html, status_code=code)
-
-
-def _when(iso: str | None) -> str:
-    return datetime.fromisoformat(iso).strftime("%H:%M %d/%m/%Y") if iso else ""
 
 
 def place(where: str) -> tuple[str, str]:

@@ -24,10 +24,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pipeline import load
-from pipeline.dossier import Validation, validate
+from pipeline.attachments import ITEM_FILE, ignored
+from pipeline.dossier import Validation, unit_profile, validate
 from pipeline.load import regime_hint
 from pipeline.model import UnitType
-from pipeline.profiles import Profile, available_profiles, load_profile, profile_for_year
+from pipeline.profiles import (
+    ChecklistItem,
+    Profile,
+    available_profiles,
+    load_profile,
+    profile_for_year,
+)
 from pipeline.tables import WORKBOOK
 from pipeline.web.base import (
     App,
@@ -47,7 +54,6 @@ from pipeline.web.register import KIND_NAMES
 
 SCAN_KINDS = {"pdf", "jpg", "png"}
 _PDFIUM = threading.Lock()  # pdfium is not thread-safe
-_ITEM_FILE = re.compile(r"^(?:muc[-_ ]?)?\(?(\d{1,2})\)?(?:[-_ .].*)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -149,8 +155,7 @@ async def unit_page(request: Request) -> Response:
         build=app.store.last_job(unit.id, "build"),
         prepare=app.store.last_job(unit.id, "prepare"),
         result=manifest, handouts=(paths.handouts / ".hoso-ban-ke.json").exists(),
-        yaml_text=_read(paths.source / load.UNIT_FILE), kinds=KIND_NAMES,
-        has_workbook=(paths.source / WORKBOOK).exists())
+        yaml_text=_read(paths.source / load.UNIT_FILE), kinds=KIND_NAMES)
 
 
 def _read(path: Path) -> str:
@@ -183,11 +188,8 @@ def checklist(checked: Validation, paths: UnitPaths, kind: str) -> list[Checklis
     return rows
 
 
-def _row(item: object, person: str, person_name: str, paths: UnitPaths,
+def _row(item: ChecklistItem, person: str, person_name: str, paths: UnitPaths,
          year: int) -> ChecklistRow:
-    from pipeline.profiles import ChecklistItem
-
-    assert isinstance(item, ChecklistItem)
     return ChecklistRow(item.section, item.item, item.title_for(year), person,
                         person_name, tuple(_scans(paths.source, item.item, person)),
                         "generated" in item.sources)
@@ -199,16 +201,14 @@ def _scans(source: Path, item: str, person: str) -> list[str]:
         return []
     found = []
     for path in sorted(folder.iterdir()):
-        match = _ITEM_FILE.match(path.stem)
-        if path.is_file() and not path.is_symlink() and match and \
-                str(int(match.group(1))) == item and not path.name.startswith("."):
+        match = ITEM_FILE.match(path.stem)
+        if path.is_file() and not path.is_symlink() and not ignored(path.name) and match \
+                and str(int(match.group(1))) == item:
             found.append(path.relative_to(source).as_posix())
     return found
 
 
 def _profile_of(paths: UnitPaths) -> Profile:
-    from pipeline.dossier import unit_profile
-
     return unit_profile(paths.source, None)
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pipeline.progress import Progress
 from pipeline.web.store import Store
 
 Clock = Callable[[], datetime]
@@ -128,10 +129,7 @@ class _Reporter:
         self.job_id = job_id
         self.last = 0.0
 
-    def __call__(self, progress: object) -> None:
-        from pipeline.progress import Progress
-
-        assert isinstance(progress, Progress)
+    def __call__(self, progress: Progress) -> None:
         now = time.monotonic()
         if now - self.last < 0.2 and progress.done not in {0, progress.total}:
             return

@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import Problem, UnreadableDossierError
 from pipeline.model import UnitType
@@ -23,6 +23,9 @@ from pipeline.profiles import load_profile, profile_for_year
 from pipeline.vntext import fold
 from pipeline.web.files import BlobStore, expect
 from pipeline.web.store import Expected, Store, Submission
+
+if TYPE_CHECKING:
+    from pipeline.check import CheckReport
 
 KIND_NAMES = {UnitType.CHI_BO_CO_SO.value: "Chi bộ cơ sở",
               UnitType.DANG_BO_CO_SO.value: "Đảng bộ cơ sở"}
@@ -136,10 +139,7 @@ def receive(store: Store, blobs: BlobStore, expected_id: int, data: bytes, by: s
     return found
 
 
-def _verdict(report: object) -> str:
-    from pipeline.check import CheckReport
-
-    assert isinstance(report, CheckReport)
+def _verdict(report: CheckReport) -> str:
     if report.complete:
         return "complete"
     altered = (report.problems or report.unverified or report.signature_problems
@@ -202,8 +202,7 @@ def register_workbook(rows: list[BoardRow]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from pipeline.docx_writer import normalize_zip
-    from pipeline.workbook import _fixed_times
+    from pipeline.workbook import deterministic_bytes
 
     book = Workbook()
     sheet = book.active
@@ -219,22 +218,16 @@ def register_workbook(rows: list[BoardRow]) -> bytes:
             number, row.unit.name, KIND_NAMES.get(row.unit.kind, row.unit.kind),
             row.unit.contact, row.deadline.strftime("%d/%m/%Y") if row.deadline else "",
             STATUS_NAMES[row.status], "Có" if row.late else "", row.count,
-            _when(last.received_at) if last else "", last.received_by if last else "",
+            when(last.received_at if last else None), last.received_by if last else "",
             "; ".join(row.notes), last.sha256 if last else ""))
     for letter, width in zip("ABCDEFGHIJKL", (5, 40, 16, 28, 12, 18, 10, 10, 18, 14, 50, 66),
                              strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
-    book.properties.creator = "hoso"
-    book.properties.created = book.properties.modified = datetime(2000, 1, 1)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return normalize_zip(_fixed_times(buffer.getvalue()))
+    return deterministic_bytes(book)
 
 
-def _when(iso: str) -> str:
-    return datetime.fromisoformat(iso).strftime("%H:%M %d/%m/%Y")
+def when(iso: str | None) -> str:
+    """A recorded moment as a clerk writes it: 09:00 12/12/2025."""
+    return datetime.fromisoformat(iso).strftime("%H:%M %d/%m/%Y") if iso else ""
 
-
-def blob_path(blobs: BlobStore, submission: Submission) -> Path:
-    return blobs.path(submission.sha256)

@@ -308,16 +308,18 @@ class Store:
                  json.dumps(missing, ensure_ascii=False), report))
             return int(cursor.lastrowid or 0)
 
+    _SUBMISSION = ("SELECT id, expected_id, sha256, size, received_by, received_at, "
+                   "verdict, missing, report FROM submission")
+
     def submissions(self, expected_id: int | None = None) -> list[Submission]:
-        sql = ("SELECT id, expected_id, sha256, size, received_by, received_at, verdict, "
-               "missing, report FROM submission")
+        sql = self._SUBMISSION
         rows = (self._all(sql + " ORDER BY received_at, id") if expected_id is None else
                 self._all(sql + " WHERE expected_id = ? ORDER BY received_at, id", expected_id))
         return [_submission(r) for r in rows]
 
     def submission(self, submission_id: int) -> Submission | None:
-        found = [s for s in self.submissions() if s.id == submission_id]
-        return found[0] if found else None
+        rows = self._all(self._SUBMISSION + " WHERE id = ?", submission_id)
+        return _submission(rows[0]) if rows else None
 
 
 def _submission(row: tuple[object, ...]) -> Submission:
