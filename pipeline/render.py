@@ -26,6 +26,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from pipeline.cache import FormCache
+from pipeline.chunks import WINDOW_ROWS, join_pdfs, lay_out_in_windows, split_rows
 from pipeline.content import GRADES
 from pipeline.docx_writer import keep_signature_with_body, normalize_zip
 from pipeline.levels import LEVELS
@@ -167,6 +168,7 @@ class Renderer:
         # Set by a build that uses the cache: the cover, contents, placeholders and
         # page-number overlays are then taken from it too (cached_pdf).
         self.cache: FormCache | None = None
+        self.window_rows = WINDOW_ROWS  # rows per window of a long list (chunks.py)
 
     def html(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
@@ -198,10 +200,22 @@ class Renderer:
         return data
 
     def pdf(self, html: str) -> bytes:
+        """The form's PDF; a long list is laid out a window of rows at a time
+        (pipeline/chunks.py), so memory does not grow with the list."""
+        rows = split_rows(html)
+        if rows is None or len(rows.rows) < 2 * self.window_rows:
+            return self._write(self._lay_out(html))
+        return join_pdfs(list(lay_out_in_windows(rows, self._lay_out, self._write,
+                                                 self.window_rows)))
+
+    def _lay_out(self, html: str) -> Any:
         document = HTML(string=html, base_url=f"{TEMPLATES.as_uri()}/",
                         url_fetcher=self.fetcher)
-        data = document.write_pdf(stylesheets=[self.stylesheet], font_config=self.font_config,
-                                  pdf_identifier=b"hoso", uncompressed_pdf=False)
+        return document.render(stylesheets=[self.stylesheet], font_config=self.font_config)
+
+    @staticmethod
+    def _write(document: Any) -> bytes:
+        data = document.write_pdf(pdf_identifier=b"hoso", uncompressed_pdf=False)
         assert isinstance(data, bytes)
         return data
 

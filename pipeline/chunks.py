@@ -1,0 +1,135 @@
+"""Turn the HTML of a form with a long list into the pieces laid out one after another,
+a few pages at a time, so that memory stays flat however long the list is.
+
+WeasyPrint keeps every page of a document in memory until it is written: the member list
+of a 3,000-member đảng bộ (250 landscape pages) held 650 MiB in one process. Its rows are
+independent of one another (the table has fixed column widths, a row never breaks across
+pages, the header repeats), so the list can be laid out in windows of rows: lay out a
+window, keep its full pages, and start the next window at the first row of the last,
+unfinished page. Each page is then laid out from the same row at its top as in one pass,
+so the pages look the same (tests/test_chunks.py compares them pixel by pixel).
+
+A template opts in with HTML comments, which change nothing on the page:
+- `<!--hoso:rows-->` … `<!--hoso:/rows-->` around the rows of the list's `<tbody>`;
+- `<!--hoso:lead-->` … `<!--hoso:/lead-->` around what only the first window shows (the
+  decision before the list, the list's title), all of it before the rows.
+A form without them, or with too few rows to be worth it, is laid out in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+ROWS_START, ROWS_END = "<!--hoso:rows-->", "<!--hoso:/rows-->"
+LEAD = re.compile(r"<!--hoso:lead-->.*?<!--hoso:/lead-->", re.DOTALL)
+ROW_START = re.compile(r"(?=<tr[\s>])")
+ROW_ATTRIBUTE = "data-hoso-row"
+# Rows per window: about 16 landscape pages of the member list, a few tens of MiB.
+WINDOW_ROWS = 200
+
+
+@dataclass(frozen=True)
+class RowList:
+    """A form's HTML split around its list: what comes before the rows (in the first
+    window, and without the lead in the others), the rows, what comes after."""
+
+    head: str
+    continued_head: str
+    rows: tuple[str, ...]
+    tail: str
+
+    def window(self, start: int, stop: int) -> str:
+        """The HTML of rows start…stop-1, each row tagged with its number."""
+        rows = "".join(_tagged(self.rows[n], n) for n in range(start, stop))
+        return (self.head if start == 0 else self.continued_head) + rows + self.tail
+
+
+def split_rows(html: str) -> RowList | None:
+    """The form's list, or None when its template did not mark one (or marked it
+    inconsistently: then the form is laid out in one pass, as before)."""
+    if html.count(ROWS_START) != 1 or html.count(ROWS_END) != 1:
+        return None
+    start = html.index(ROWS_START) + len(ROWS_START)
+    end = html.index(ROWS_END)
+    head, body, tail = html[:start], html[start:end], html[end:]
+    if any(match.end() > start for match in LEAD.finditer(html)) or "<!--hoso:lead" in tail:
+        return None  # the lead must come before the rows
+    pieces = ROW_START.split(body)
+    if pieces and not pieces[0].startswith("<tr"):
+        head += pieces.pop(0)  # whitespace before the first row
+    return RowList(head, LEAD.sub("", head), tuple(pieces), tail)
+
+
+def _tagged(row: str, number: int) -> str:
+    return f'<tr {ROW_ATTRIBUTE}="{number}"' + row[len("<tr"):]
+
+
+Layout = Callable[[str], Any]  # HTML → weasyprint Document
+Write = Callable[[Any], bytes]  # weasyprint Document → PDF bytes
+
+
+def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
+                       window_rows: int = WINDOW_ROWS) -> Iterator[bytes]:
+    """The PDFs of the successive windows; together their pages are the form's pages.
+
+    A window whose last page starts with its own first row (rows taller than the
+    window) is laid out again twice as wide, so every window makes progress."""
+    start, size, total = 0, window_rows, len(rows.rows)
+    while True:
+        stop = min(start + size, total)
+        document = lay_out(rows.window(start, stop))
+        if stop == total:
+            yield write(document)
+            return
+        pages = document.pages
+        resume = _first_row(pages[-1]) if len(pages) > 1 else None
+        if resume is None or resume <= start or resume in _rows_on(pages[-2]):
+            size *= 2  # no clean cut: a wider window
+            continue
+        yield write(document.copy(pages[:-1]))
+        del document, pages  # the next window's layout reuses this memory
+        start, size = resume, window_rows
+
+
+def _rows_on(page: Any) -> list[int]:
+    """The numbers of the tagged rows laid out on a page, top to bottom."""
+    numbers: list[int] = []
+    for box in page._page_box.descendants():
+        element = getattr(box, "element", None)
+        if getattr(box, "element_tag", None) == "tr" and element is not None:
+            number = element.get(ROW_ATTRIBUTE)
+            if number is not None and (not numbers or numbers[-1] != int(number)):
+                numbers.append(int(number))
+    return numbers
+
+
+def _first_row(page: Any) -> int | None:
+    rows = _rows_on(page)
+    return rows[0] if rows else None
+
+
+def join_pdfs(pdfs: list[bytes]) -> bytes:
+    """One PDF of the windows' pages, with the first window's title and outline; its
+    identifier is a digest of the parts, so the same windows give the same bytes."""
+    import hashlib
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject
+
+    if len(pdfs) == 1:
+        return pdfs[0]
+    writer = PdfWriter()
+    for index, data in enumerate(pdfs):
+        reader = PdfReader(io.BytesIO(data))
+        writer.append(reader, import_outline=index == 0)
+        if index == 0 and reader.metadata:
+            writer.add_metadata(dict(reader.metadata))
+    identifier = ByteStringObject(hashlib.sha256(b"".join(pdfs)).digest()[:16])
+    writer._ID = ArrayObject([identifier, identifier])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

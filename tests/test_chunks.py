@@ -1,0 +1,162 @@
+"""A long list laid out a window of rows at a time: the same pages as one pass, pixel
+for pixel, and every window makes progress."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import pypdfium2 as pdfium
+import pytest
+from pypdf import PdfReader
+
+from pipeline import chunks, dossier
+from pipeline.chunks import ROW_ATTRIBUTE, RowList, lay_out_in_windows, split_rows
+from pipeline.forms import FormDoc
+from pipeline.render import Renderer
+from tests.conftest import DANG_BO
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+def member_list(renderer: Renderer) -> str:
+    """The HTML of the đảng bộ sample's decision on its 64 members, with their list."""
+    profile = dossier.unit_profile(DANG_BO, None)
+    unit = dossier.load_for(DANG_BO, profile)
+    assessment = dossier.assess(unit, profile)
+    form: FormDoc = next(f for f in dossier.plan_forms(unit, profile, assessment)
+                         if f.form == "qd-xep-loai-dang-vien")
+    return renderer.html(form.template, **form.context)
+
+
+def page_images(pdf: bytes) -> list[bytes]:
+    document = pdfium.PdfDocument(pdf)
+    return [document[i].render(scale=2).to_pil().tobytes() for i in range(len(document))]
+
+
+def test_the_member_list_is_split_into_its_rows(renderer: Renderer) -> None:
+    rows = split_rows(member_list(renderer))
+    assert rows is not None
+    # 64 members, one title row per chi bộ trực thuộc
+    assert sum(1 for r in rows.rows if 'class="group"' not in r) == 64
+    assert all(r.startswith("<tr") for r in rows.rows)
+    assert "QUYẾT ĐỊNH" in rows.head and "QUYẾT ĐỊNH" not in rows.continued_head
+    assert "DANH SÁCH TỔNG HỢP" not in rows.continued_head
+    assert "<thead>" in rows.continued_head  # a continued window starts with the header
+    window = rows.window(10, 12)
+    assert f'<tr {ROW_ATTRIBUTE}="10"' in window and f'{ROW_ATTRIBUTE}="12"' not in window
+
+
+def test_forms_without_a_marked_list_are_laid_out_in_one_pass() -> None:
+    assert split_rows("<html><body><table><tbody><tr><td>1</td></tr></tbody></table>") is None
+    lead_after_rows = ("<body><table><tbody><!--hoso:rows--><tr><td>1</td></tr>"
+                       "<!--hoso:/rows--></tbody></table><!--hoso:lead-->x<!--hoso:/lead-->")
+    assert split_rows(lead_after_rows) is None
+
+
+def test_windows_give_the_pages_of_one_pass_pixel_for_pixel(renderer: Renderer,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    html = member_list(renderer)
+    renderer.window_rows = 10**6
+    whole = renderer.pdf(html)
+    windows: list[str] = []
+    lay_out = Renderer._lay_out
+
+    def counting(self: Renderer, window_html: str) -> Any:
+        windows.append(window_html)
+        return lay_out(self, window_html)
+
+    monkeypatch.setattr(Renderer, "_lay_out", counting)
+    renderer.window_rows = 15
+    parts = renderer.pdf(html)
+    assert len(windows) >= 4  # 70 rows, 15 at a time: the list really was cut
+    assert page_images(parts) == page_images(whole)
+    texts = [p.extract_text() for p in PdfReader(io.BytesIO(parts)).pages]
+    assert texts == [p.extract_text() for p in PdfReader(io.BytesIO(whole)).pages]
+    assert renderer.pdf(html) == parts  # the same windows, the same bytes
+
+
+# --- the cut, on a layout that is simulated: rows of given heights on pages of 10 ------
+
+
+@dataclass
+class FakeBox:
+    element_tag: str
+    element: dict[str, str] | None
+    children: list[FakeBox] = field(default_factory=list)
+
+    def descendants(self) -> Any:
+        yield self
+        for child in self.children:
+            yield from child.descendants()
+
+
+@dataclass
+class FakePage:
+    _page_box: FakeBox
+
+
+@dataclass
+class FakeDocument:
+    pages: list[FakePage]
+    first_row: int
+
+    def copy(self, pages: list[FakePage]) -> FakeDocument:
+        return FakeDocument(pages, self.first_row)
+
+
+def fake_layout(heights: list[int]) -> chunks.Layout:
+    """Rows of these heights (a row taller than a page gets pages of its own) greedily
+    on pages 10 high; a row's number is read back from the window's HTML."""
+
+    def lay_out(html: str) -> FakeDocument:
+        numbers = [int(x.split('"')[1]) for x in html.split(ROW_ATTRIBUTE + "=")[1:]]
+        pages: list[list[int]] = [[]]
+        used = 0
+        for n in numbers:
+            height = heights[n]
+            if used + height > 10 and pages[-1]:
+                pages.append([])
+                used = 0
+            pages[-1].append(n)
+            used += height
+            while used > 10:  # split across pages
+                pages.append([n])
+                used -= 10
+        boxes = [FakePage(FakeBox("page", None, [FakeBox("tr", {ROW_ATTRIBUTE: str(n)})
+                                                 for n in page])) for page in pages]
+        return FakeDocument(boxes, numbers[0])
+
+    return lay_out
+
+
+def rows_of(count: int) -> RowList:
+    return RowList("<table><tbody>", "<table><tbody>", tuple("<tr><td></td></tr>"
+                                                             for _ in range(count)), "</tbody>")
+
+
+def pages_of(documents: list[FakeDocument]) -> list[list[int]]:
+    return [[int(b.element[ROW_ATTRIBUTE]) for b in p._page_box.children if b.element]
+            for d in documents for p in d.pages]
+
+
+def test_each_window_keeps_its_full_pages_and_the_next_starts_at_the_cut() -> None:
+    heights = [1, 2, 3] * 20
+    documents = list(lay_out_in_windows(rows_of(60), fake_layout(heights), lambda d: d,
+                                        window_rows=12))
+    one_pass = fake_layout(heights)(rows_of(60).window(0, 60))
+    assert len(documents) > 3
+    assert pages_of(documents) == pages_of([one_pass])
+
+
+def test_a_row_taller_than_the_window_widens_it_and_nothing_is_lost() -> None:
+    heights = [1] * 10 + [25] + [1] * 10  # row 10 spans three pages
+    documents = list(lay_out_in_windows(rows_of(21), fake_layout(heights), lambda d: d,
+                                        window_rows=3))
+    one_pass = fake_layout(heights)(rows_of(21).window(0, 21))
+    assert pages_of(documents) == pages_of([one_pass])
