@@ -216,6 +216,8 @@ def stamp_numbers(writer: PdfWriter, renderer: Renderer) -> None:
         width, height = float(box.width), float(box.height)
         move = Transformation().translate(x0 + (width - A4_WIDTH) / 2, y0 + height - A4_HEIGHT)
         page.merge_transformed_page(stamp, move, over=True, expand=False)
+        # pypdf leaves the merged content uncompressed: 8× the bytes of a list page.
+        page.compress_content_streams()
 
 
 STAMPS_AT_ONCE = 64

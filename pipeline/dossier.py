@@ -24,7 +24,7 @@ from pipeline.model import Activity, Unit
 from pipeline.output import claim, write_owned
 from pipeline.profiles import ChecklistItem, Profile, available_profiles, choose_profile
 from pipeline.progress import ProgressCallback, notify, silent
-from pipeline.render import Renderer
+from pipeline.render import Renderer, return_freed_memory
 from pipeline.rules import Assessment, Finding, Severity, assess
 from pipeline.signing import sign_pdf
 from pipeline.vntext import fold
@@ -310,17 +310,23 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
 def word_files(forms: list[FormDoc], renderer: Renderer, cache: FormCache | None,
                keys: list[str]) -> list[bytes]:
     """Each form's Word file, from the cache where its HTML and template were seen."""
-    if cache is None:
-        return [renderer.docx(f.form, f.context) for f in forms]
     files = []
-    for form, key in zip(forms, keys, strict=True):
-        word_key = cache.word_key(key, renderer.docx_template(form.form))
-        data = cache.get(word_key, "docx")
+    for index, form in enumerate(forms):
+        word_key = cache.word_key(keys[index], renderer.docx_template(form.form)) \
+            if cache else ""
+        data = cache.get(word_key, "docx") if cache else None
         if data is None:
             data = renderer.docx(form.form, form.context)
-            cache.put(word_key, data, "docx")
+            if cache:
+                cache.put(word_key, data, "docx")
+            if len(data) > LARGE_WORD_FILE or index % 16 == 15:
+                return_freed_memory()  # lxml's freed trees, else kept by the process
         files.append(data)
+    return_freed_memory()
     return files
+
+
+LARGE_WORD_FILE = 100 * 1024  # compressed; a list of about 1,500 rows
 
 
 AUTO_PARALLEL_FORMS = 6

@@ -11,8 +11,11 @@ local file or a network address.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import io
 import struct
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -141,6 +144,17 @@ class CompiledOnce(Environment):
         return self.compiled[source]
 
 
+def return_freed_memory() -> None:
+    """Hand the memory freed by a large document back to the system (glibc only).
+
+    lxml and WeasyPrint free their trees, but glibc keeps the freed heap for the
+    process: after the Word file of a 3,000-member list the main process stayed at
+    390 MiB for the rest of the build, where 110 MiB were in use."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 class Renderer:
     """A form's context → HTML → PDF, and → DOCX, with shared styles and fonts."""
 
@@ -205,8 +219,10 @@ class Renderer:
         rows = split_rows(html)
         if rows is None or len(rows.rows) < 2 * self.window_rows:
             return self._write(self._lay_out(html))
-        return join_pdfs(list(lay_out_in_windows(rows, self._lay_out, self._write,
-                                                 self.window_rows)))
+        pdf = join_pdfs(list(lay_out_in_windows(rows, self._lay_out, self._write,
+                                                self.window_rows)))
+        return_freed_memory()
+        return pdf
 
     def _lay_out(self, html: str) -> Any:
         document = HTML(string=html, base_url=f"{TEMPLATES.as_uri()}/",

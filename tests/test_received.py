@@ -151,7 +151,7 @@ def test_forged_unsigned_dossier_is_only_self_consistent(built_qd366: BuildResul
 
     def replace_page(writer: PdfWriter) -> None:
         page = writer.pages[decision["first_page"]]  # the list of members: one page on
-        old = page["/Contents"]
+        old = page.raw_get("/Contents")  # a reference, or an array of them
         cover = writer._add_object(_stream(b"q 1 1 1 rg 40 60 760 420 re f Q"))  # white out
         page[NameObject("/Contents")] = ArrayObject(
             [*(old if isinstance(old, ArrayObject) else [old]), cover])
