@@ -33,7 +33,8 @@ from pipeline.paths import FONTS
 
 DEFAULT_LIMIT = 512 * 1024 * 1024
 TAG_SIZE = 32
-MAGIC = {"pdf": b"%PDF-", "docx": b"PK\x03\x04"}  # what each kind of entry starts with
+CUT_MAGIC = b"hoso-cut:"  # where the next window of a long list starts (render.py)
+MAGIC = {"pdf": b"%PDF-", "docx": b"PK\x03\x04", "cut": CUT_MAGIC}  # each kind's first bytes
 
 
 def cache_folder() -> Path:
@@ -114,6 +115,12 @@ class FormCache:
                 break
             path.unlink(missing_ok=True)
             total -= size
+
+    def ready(self) -> None:
+        """Make the cache's secret now (rendering processes only read it); an error is
+        left for get and put, where it is a miss."""
+        with contextlib.suppress(OSError):
+            self._secret()
 
     def _path(self, key: str, kind: str = "pdf") -> Path:
         return self.folder / key[:2] / f"{key}.{kind}"

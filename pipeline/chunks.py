@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 ROWS_START, ROWS_END = "<!--hoso:rows-->", "<!--hoso:/rows-->"
 LEAD = re.compile(r"<!--hoso:lead-->.*?<!--hoso:/lead-->", re.DOTALL)
@@ -71,27 +71,58 @@ Layout = Callable[[str], Any]  # HTML → weasyprint Document
 Write = Callable[[Any], bytes]  # weasyprint Document → PDF bytes
 
 
-def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
-                       window_rows: int = WINDOW_ROWS) -> Iterator[bytes]:
-    """The PDFs of the successive windows; together their pages are the form's pages.
+@dataclass(frozen=True)
+class Window:
+    """A window's full pages, and the row the next window starts with (None: the last)."""
 
-    A window whose last page starts with its own first row (rows taller than the
-    window) is laid out again twice as wide, so every window makes progress."""
+    pdf: bytes
+    resume: int | None
+
+
+class WindowStore(Protocol):
+    """Where windows laid out before are kept (the form cache, pipeline/cache.py): a
+    one-member change then lays out only the window that shows that member."""
+
+    def get_window(self, html: str) -> Window | None: ...
+
+    def put_window(self, html: str, window: Window) -> None: ...
+
+
+def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
+                       window_rows: int = WINDOW_ROWS,
+                       store: WindowStore | None = None) -> Iterator[bytes]:
+    """The PDFs of the successive windows; together their pages are the form's pages."""
     start, size, total = 0, window_rows, len(rows.rows)
     while True:
         stop = min(start + size, total)
-        document = lay_out(rows.window(start, stop))
-        if stop == total:
-            yield write(document)
+        html = rows.window(start, stop)
+        window = store.get_window(html) if store else None
+        if window is None:
+            window = _lay_out_window(html, stop == total, start, lay_out, write)
+            if window is None:
+                size *= 2  # no clean cut: a wider window
+                continue
+            if store:
+                store.put_window(html, window)
+        yield window.pdf
+        if window.resume is None:
             return
-        pages = document.pages
-        resume = _first_row(pages[-1]) if len(pages) > 1 else None
-        if resume is None or resume <= start or resume in _rows_on(pages[-2]):
-            size *= 2  # no clean cut: a wider window
-            continue
-        yield write(document.copy(pages[:-1]))
-        del document, pages  # the next window's layout reuses this memory
-        start, size = resume, window_rows
+        start, size = window.resume, window_rows
+
+
+def _lay_out_window(html: str, last: bool, start: int, lay_out: Layout, write: Write
+                    ) -> Window | None:
+    """Lay out one window and keep its full pages; None when the last page starts with
+    the window's own first row or inside a row (rows taller than the window), so the
+    caller widens the window and every window makes progress."""
+    document = lay_out(html)
+    if last:
+        return Window(write(document), None)
+    pages = document.pages
+    resume = _first_row(pages[-1]) if len(pages) > 1 else None
+    if resume is None or resume <= start or resume in _rows_on(pages[-2]):
+        return None
+    return Window(write(document.copy(pages[:-1])), resume)
 
 
 def _rows_on(page: Any) -> list[int]:

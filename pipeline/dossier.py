@@ -258,6 +258,8 @@ def form_cache(renderer: Renderer, use: bool) -> FormCache | None:
     """The cache of rendered forms, also lent to the renderer for the binding's own pages
     (cover, contents, placeholders, page-number overlays)."""
     renderer.cache = FormCache(cache_folder(), engine_salt(renderer.css_text)) if use else None
+    if renderer.cache:
+        renderer.cache.ready()  # its secret made once, before the workers read it
     return renderer.cache
 
 
@@ -280,7 +282,8 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
     if jobs <= 0:
         jobs = (os.cpu_count() or 1) if len(missing) >= AUTO_PARALLEL_FORMS else 1
     if jobs > 1 and len(missing) > 1:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_signals)
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
+                                   initargs=(cache,))
         try:
             # Submitted now; the Word files are written meanwhile.
             pending = {pool.submit(_render_pdf, htmls[i]): i for i in missing}
@@ -333,19 +336,22 @@ AUTO_PARALLEL_FORMS = 6
 _WORKER: Renderer | None = None
 
 
-def _ignore_signals() -> None:
-    """Workers leave Ctrl-C and SIGTERM to the main process, which cleans up and stops
-    them; a worker interrupted on its own would only print a traceback."""
+def _start_worker(cache: FormCache | None) -> None:
+    """A rendering process: its own renderer, lent the cache for the windows of long
+    lists (pipeline/chunks.py). Workers leave Ctrl-C and SIGTERM to the main process,
+    which cleans up and stops them; a worker interrupted on its own would only print a
+    traceback."""
     import signal
 
+    global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _WORKER = Renderer()
+    _WORKER.cache = cache
 
 
 def _render_pdf(html: str) -> bytes:
-    global _WORKER
-    if _WORKER is None:
-        _WORKER = Renderer()
+    assert _WORKER is not None
     return _WORKER.pdf(html)
 
 

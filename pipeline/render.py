@@ -28,8 +28,8 @@ from weasyprint.pdf import fonts as weasy_fonts
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from pipeline.cache import FormCache
-from pipeline.chunks import WINDOW_ROWS, join_pdfs, lay_out_in_windows, split_rows
+from pipeline.cache import CUT_MAGIC, FormCache
+from pipeline.chunks import WINDOW_ROWS, Window, join_pdfs, lay_out_in_windows, split_rows
 from pipeline.content import GRADES
 from pipeline.docx_writer import keep_signature_with_body, normalize_zip
 from pipeline.levels import LEVELS
@@ -155,6 +155,28 @@ def return_freed_memory() -> None:
             ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+class CachedWindows:
+    """The windows of long lists (pipeline/chunks.py), kept in the form cache: the
+    window's PDF under its HTML's key, the row the next window starts with beside it."""
+
+    def __init__(self, cache: FormCache) -> None:
+        self.cache = cache
+
+    def get_window(self, html: str) -> Window | None:
+        key = self.cache.key(html)
+        pdf, cut = self.cache.get(key), self.cache.get(key, "cut")
+        if pdf is None or cut is None:
+            return None
+        resume = cut.removeprefix(CUT_MAGIC)
+        return Window(pdf, int(resume) if resume.isdigit() else None)
+
+    def put_window(self, html: str, window: Window) -> None:
+        key = self.cache.key(html)
+        self.cache.put(key, window.pdf)
+        resume = b"" if window.resume is None else str(window.resume).encode("ascii")
+        self.cache.put(key, CUT_MAGIC + resume, "cut")
+
+
 class Renderer:
     """A form's context → HTML → PDF, and → DOCX, with shared styles and fonts."""
 
@@ -219,8 +241,9 @@ class Renderer:
         rows = split_rows(html)
         if rows is None or len(rows.rows) < 2 * self.window_rows:
             return self._write(self._lay_out(html))
+        store = CachedWindows(self.cache) if self.cache else None
         pdf = join_pdfs(list(lay_out_in_windows(rows, self._lay_out, self._write,
-                                                self.window_rows)))
+                                                self.window_rows, store)))
         return_freed_memory()
         return pdf
 

@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 
 from pipeline import cache as cache_module
+from pipeline import render as render_module
 from pipeline.cache import FormCache, engine_salt
+from pipeline.chunks import ROW_ATTRIBUTE
 from pipeline.dossier import BuildResult, build
 from pipeline.render import Renderer
-from tests.conftest import CHI_BO
-from tests.helpers import edit_csv
+from tests.conftest import CHI_BO, DANG_BO
+from tests.helpers import edit_csv, read_csv
 
 Copy = Callable[..., Path]
 
@@ -75,6 +77,25 @@ def test_one_members_change_renders_only_the_forms_that_show_them(
     again = renders[before:]
     assert 0 < len(again) < before
     assert all("Kỹ thuật viên chính" in html for html in again)
+
+
+def test_a_long_list_lays_out_again_only_the_window_that_shows_the_change(
+        renders: list[str], tmp_path: Path, unit_copy: Copy,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_module, "WINDOW_ROWS", 15)  # 64 members: 5 windows
+    unit = unit_copy(DANG_BO)
+    cached_build(unit, tmp_path / "a")
+    windows = [html for html in renders if ROW_ATTRIBUTE in html]
+    assert len(windows) >= 4
+    before = len(renders)
+    members = unit / "dang-vien.csv"
+    edit_csv(members, len(read_csv(members)) - 1, "Chức vụ", "Thủ quỹ")
+    cached_build(unit, tmp_path / "b")
+    again = [html for html in renders[before:] if ROW_ATTRIBUTE in html]
+    assert len(again) == 1 and "Thủ quỹ" in again[0]
+    cold = build(unit, tmp_path / "c", jobs=1)  # without the cache
+    for name in ("ho-so.pdf", "mau/muc-09-qd-xep-loai-dang-vien.pdf"):
+        assert (tmp_path / "b" / name).read_bytes() == (cold.out / name).read_bytes()
 
 
 def test_a_corrupt_entry_is_discarded_and_rendered_again(

@@ -217,7 +217,9 @@ def test_signals_midway_leave_the_earlier_output_whole(earlier: Path, tmp_path: 
     members.write_text(members.read_text(encoding="utf-8").replace(
         "Kỹ sư mạng", "Kỹ sư mạng chính"), encoding="utf-8")
     hoso = Path(sys.executable).with_name("hoso")
-    process = subprocess.Popen([str(hoso), "build", str(unit), "-o", str(out), "--jobs", "2"],
+    # --no-cache: every form is rendered, so the build is surely still running at 1.5 s
+    process = subprocess.Popen([str(hoso), "build", str(unit), "-o", str(out), "--jobs", "2",
+                                "--no-cache"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)
     time.sleep(1.5)  # started, and rendering forms
