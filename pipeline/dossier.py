@@ -17,6 +17,7 @@ from pypdf import PdfReader, PdfWriter
 from pipeline import assemble
 from pipeline.assemble import BoundDossier, Status
 from pipeline.cache import FormCache, cache_folder, engine_salt
+from pipeline.chunks import join_pdfs
 from pipeline.errors import HosoError, InputError, Problem
 from pipeline.forms import FormDoc, FormRequest, build_form
 from pipeline.load import load_unit, regime_hint
@@ -175,17 +176,23 @@ def plan_forms(unit: Unit, profile: Profile, a: Assessment) -> list[FormDoc]:
     return [f for f in forms if f is not None]
 
 
-def plan_handouts(unit: Unit, profile: Profile, a: Assessment) -> list[FormDoc]:
+@dataclass(frozen=True)
+class Handout:
+    form: FormDoc
+    joins: bool  # the members' own handouts of this form, bound one after another
+
+
+def plan_handouts(unit: Unit, profile: Profile, a: Assessment) -> list[Handout]:
     """The pre-filled forms handed out before the meetings (dossier.md §5)."""
-    forms = []
+    handouts = []
     for spec in profile.handouts:
         if spec.applies_to and unit.kind.value not in spec.applies_to:
             continue
         for subject in _subjects(unit, spec.per):
             form = build_form(FormRequest(unit, a, profile, spec.form, subject, handout=True))
             if form is not None:
-                forms.append(form)
-    return forms
+                handouts.append(Handout(form, spec.joins))
+    return handouts
 
 
 def _applies(item: ChecklistItem, unit: Unit, a: Assessment) -> bool:
@@ -240,8 +247,11 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
     target = claim(out or default_out(unit_dir, unit.slug) / "chuan-bi", unit_dir)
     assessment = assess(unit, profile)
     renderer = Renderer()
-    forms = render_forms(plan_handouts(unit, profile, assessment), renderer, jobs, progress,
-                         form_cache(renderer, use_cache))
+    cache = form_cache(renderer, use_cache)
+    handouts = plan_handouts(unit, profile, assessment)
+    forms = render_forms([h.form for h in handouts if not h.joins], renderer, jobs, progress,
+                         cache)
+    forms += [joined_handout(h.form, forms, renderer, cache) for h in handouts if h.joins]
     files: dict[str, bytes] = {}
     for f in forms:
         label = f.form.context["doc"].label
@@ -252,6 +262,20 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
     write_owned(target, files, "prepare", forbidden=unit_dir)
     notify(progress, "write", 1, 1)
     return PrepareResult(target, tuple(sorted(files)))
+
+
+def joined_handout(form: FormDoc, rendered: list[RenderedForm], renderer: Renderer,
+                   cache: FormCache | None) -> RenderedForm:
+    """The file of every member's handout of a form, to print at once: their PDFs bound
+    one after another. Each member's part starts on a page of its own, so these are the
+    pages a layout of the whole file gives (tests/test_paper.py), laid out once instead
+    of twice: `prepare` for 250 members took 85 s and 1.2 GB, the whole file alone
+    holding 800 MiB in one process."""
+    parts = [f.pdf for f in rendered if f.form.form == form.form and f.form.subject]
+    if not parts:
+        return render_forms([form], renderer, 1, silent, cache)[0]
+    keys = [cache.key(renderer.html(form.template, **form.context))] if cache else []
+    return RenderedForm(form, join_pdfs(parts), word_files([form], renderer, cache, keys)[0])
 
 
 def form_cache(renderer: Renderer, use: bool) -> FormCache | None:

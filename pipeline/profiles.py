@@ -77,6 +77,7 @@ class FormSpec:
     applies_to: tuple[str, ...]
     per: str | None  # None, "sub_unit", "cell" (voting body), "committee", "section",
     # "member" (one handout per reviewed member)
+    joins: bool = False  # the form's `per: member` handouts one after another, as one file
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,11 @@ def _parse(data: Any, file: str) -> Profile:
                         for i, e in enumerate(data.get("other_forms") or []))
     handouts = tuple(_spec(e, f"handouts[{i}]", file, problems, dict(labels))
                      for i, e in enumerate(data.get("handouts") or []))
+    per_member = {spec.form for spec in handouts if spec.per == "member"}
+    problems.extend(Problem(file, f"handouts[{i}].joins", f"cần thêm mẫu «{spec.form}» "
+                            "với per: member, là các bản được ghép")
+                    for i, spec in enumerate(handouts)
+                    if spec.joins and spec.form not in per_member)
     deadlines = _deadlines(data.get("han_nop"), file, problems)
     if problems:
         raise InputError(problems)
@@ -299,7 +305,12 @@ def _spec(entry: Any, where: str, file: str, problems: list[Problem],
     if entry.get("per") not in PER_VALUES:
         problems.append(Problem(file, where + ".per",
                                 "chỉ nhận sub_unit, cell, committee, section, member"))
-    return FormSpec(str(entry["form"]), tuple(entry.get("applies_to", ())), entry.get("per"))
+    joins = entry.get("joins")
+    if joins not in (None, "member") or (joins and entry.get("per") is not None):
+        problems.append(Problem(file, where + ".joins",
+                                "chỉ nhận member, ở mẫu không có per (ghép các bản từng người)"))
+    return FormSpec(str(entry["form"]), tuple(entry.get("applies_to", ())), entry.get("per"),
+                    joins == "member")
 
 
 def _item(section: str, entry: Any, where: str, file: str, problems: list[Problem],

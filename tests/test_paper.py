@@ -125,3 +125,49 @@ def test_word_tables_are_built_to_paginate(built_dang_bo: BuildResult) -> None:
         previous = previous.getprevious()
     assert "Điều 3." in "".join(previous.itertext())
     assert previous.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None
+
+
+@pytest.mark.parametrize("form", ["ban-kiem-diem-ca-nhan", "tu-danh-gia-ca-nhan",
+                                  "phieu-xin-y-kien-noi-cu-tru"])
+def test_the_file_to_print_is_every_members_handout_page_for_page(
+        form: str, prepared_qd366: PrepareResult) -> None:
+    """The combined handout is bound from the members' own files (joins: member), and its
+    pages are those a layout of the whole file gives, pixel for pixel."""
+    import pypdfium2 as pdfium
+
+    from pipeline import dossier
+    from pipeline.render import Renderer
+    from tests.conftest import QD366
+
+    folder = prepared_qd366.out
+    (combined,) = folder.glob(f"*{form}.pdf")
+    own = sorted(folder.glob(f"*{form}-*.pdf"))
+    assert len(own) == 15
+    assert len(PdfReader(combined).pages) == sum(len(PdfReader(p).pages) for p in own)
+    profile = dossier.unit_profile(QD366, None)
+    unit = dossier.load_for(QD366, profile, before_meetings=True)
+    handouts = dossier.plan_handouts(unit, profile, dossier.assess(unit, profile))
+    whole = next(h.form for h in handouts if h.joins and h.form.form == form)
+    renderer = Renderer()
+    one_pass = renderer.pdf(renderer.html(whole.template, **whole.context))
+
+    def images(pdf: bytes) -> list[bytes]:
+        document = pdfium.PdfDocument(pdf)
+        return [document[i].render(scale=1).to_pil().tobytes() for i in range(len(document))]
+
+    assert images(combined.read_bytes()) == images(dossier.standalone_pdf(one_pass, renderer))
+
+
+def test_a_joined_handout_needs_the_members_own(tmp_path: Path) -> None:
+    from pipeline.errors import InputError
+    from pipeline.paths import TEMPLATES
+    from pipeline.profiles import load_profile
+
+    text = (TEMPLATES / "profiles" / "qd124.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "qd124.yaml"
+    broken.write_text(text.replace("  - {form: ban-kiem-diem-ca-nhan, per: member}\n", ""),
+                      encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_profile(str(broken))
+    assert any(p.where.endswith(".joins") and "per: member" in p.message
+               for p in error.value.problems)
