@@ -24,6 +24,7 @@ import hmac
 import os
 import secrets
 import tempfile
+from importlib import metadata
 from pathlib import Path
 
 import platformdirs
@@ -44,11 +45,10 @@ def cache_folder() -> Path:
 
 def engine_salt(stylesheet: str) -> bytes:
     """What every key shares: the stylesheet, the fonts and the engines' versions."""
-    import pydyf
-    import weasyprint
-
     digest = hashlib.sha256()
-    for part in (__version__, weasyprint.__version__, pydyf.__version__,
+    # The installed versions, read without importing WeasyPrint (0.4 s): a rebuild
+    # whose forms are all cached never loads it.
+    for part in (__version__, metadata.version("weasyprint"), metadata.version("pydyf"),
                  str(ctypes.util.find_library("harfbuzz-subset")), stylesheet):
         digest.update(part.encode("utf-8") + b"\0")
     for font in sorted(FONTS.glob("*.ttf")):

@@ -249,9 +249,12 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
     renderer = Renderer()
     cache = form_cache(renderer, use_cache)
     handouts = plan_handouts(unit, profile, assessment)
+    joined = [h.form for h in handouts if h.joins]
     forms = render_forms([h.form for h in handouts if not h.joins], renderer, jobs, progress,
-                         cache)
-    forms += [joined_handout(h.form, forms, renderer, cache) for h in handouts if h.joins]
+                         cache, bound_after=len(joined))
+    for form in joined:
+        forms.append(joined_handout(form, forms, renderer, cache))
+        notify(progress, "render", len(forms), len(handouts))
     files: dict[str, bytes] = {}
     for f in forms:
         label = f.form.context["doc"].label
@@ -289,23 +292,25 @@ def form_cache(renderer: Renderer, use: bool) -> FormCache | None:
 
 def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
                  progress: ProgressCallback = silent,
-                 cache: FormCache | None = None) -> list[RenderedForm]:
+                 cache: FormCache | None = None, bound_after: int = 0) -> list[RenderedForm]:
     """HTML and DOCX in this process; PDF in `jobs` processes (WeasyPrint is the slow
     part), while this process writes the Word files.
 
     With `jobs` 0, all cores are used once there are enough forms to pay for the workers
     (benchmarks/bench_build.py: 8 forms render about 25 % faster on 2 cores, 5 barely).
-    With a `cache`, only the forms whose HTML is new are rendered.
+    With a `cache`, only the forms whose HTML is new are rendered. `bound_after` forms
+    are made by the caller afterwards: the progress counts them in its total.
     """
     htmls = [renderer.html(f.template, **f.context) for f in forms]
     keys = [cache.key(html) for html in htmls] if cache else []
     pdfs: list[bytes | None] = [cache.get(key) for key in keys] if cache else [None] * len(forms)
     missing = [index for index, pdf in enumerate(pdfs) if pdf is None]
-    total = len(forms)
-    notify(progress, "render", total - len(missing), total)
+    total = len(forms) + bound_after
+    notify(progress, "render", len(forms) - len(missing), total)
     if jobs <= 0:
         jobs = (os.cpu_count() or 1) if len(missing) >= AUTO_PARALLEL_FORMS else 1
     if jobs > 1 and len(missing) > 1:
+        renderer.engine  # noqa: B018  WeasyPrint loaded once here, not in every worker
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
                                    initargs=(cache,))
         try:
@@ -314,7 +319,7 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
             docxs = word_files(forms, renderer, cache, keys)
             for done, future in enumerate(as_completed(pending), start=1):
                 pdfs[pending[future]] = future.result()
-                notify(progress, "render", total - len(missing) + done, total)
+                notify(progress, "render", len(forms) - len(missing) + done, total)
         except BaseException:
             # Ctrl-C or SIGTERM: drop the queued forms; the workers end with the pool.
             pool.shutdown(wait=False, cancel_futures=True)
@@ -323,14 +328,14 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
     else:
         for done, index in enumerate(missing, start=1):
             pdfs[index] = renderer.pdf(htmls[index])
-            notify(progress, "render", total - len(missing) + done, total)
+            notify(progress, "render", len(forms) - len(missing) + done, total)
         docxs = word_files(forms, renderer, cache, keys)
     if cache and missing:  # nothing new, nothing to write or prune
         for index in missing:
             cache.put(keys[index], pdfs[index])  # type: ignore[arg-type]
         cache.prune()
     rendered = [pdf for pdf in pdfs if pdf is not None]
-    assert len(rendered) == total
+    assert len(rendered) == len(forms)
     return [RenderedForm(*parts) for parts in zip(forms, rendered, docxs, strict=True)]
 
 

@@ -3,10 +3,9 @@
 
 Every form has both templates, templates/mau/<form>.html and templates/mau/docx/<form>.docx,
 filled from the one context its builder in pipeline/forms.py made. One `Renderer` holds
-the Jinja environments (autoescape on in both), one parsed stylesheet and one font
-configuration, reused for every document: WeasyPrint is the slow part of a build.
-WeasyPrint may only read the bundled templates and fonts: data never makes it fetch a
-local file or a network address.
+the Jinja environments (autoescape on in both) and, once a page is to be laid out, one
+WeasyPrint engine (pipeline/engine.py: one parsed stylesheet, one font configuration,
+only the bundled templates and fonts readable), reused for every document.
 """
 
 from __future__ import annotations
@@ -14,91 +13,26 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import io
-import struct
 import sys
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import unquote, urlparse
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from docxtpl import DocxTemplate
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from weasyprint import CSS, HTML
-from weasyprint.pdf import fonts as weasy_fonts
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
 
 from pipeline.cache import CUT_MAGIC, FormCache
 from pipeline.chunks import WINDOW_ROWS, Window, join_pdfs, lay_out_in_windows, split_rows
 from pipeline.content import GRADES
 from pipeline.docx_writer import keep_signature_with_body, normalize_zip
 from pipeline.levels import LEVELS
-from pipeline.paths import FONTS, ROOT, TEMPLATES
+from pipeline.paths import TEMPLATES
 from pipeline.scoring import points
 from pipeline.typography import COLUMNS, TYPOGRAPHY
 from pipeline.vntext import number, upper
 
-ALLOWED_ROOTS = (FONTS.resolve(), TEMPLATES.resolve())
-
-
-class BundledOnlyFetcher(URLFetcher):
-    """A URL fetcher that serves only files of the bundled templates and fonts."""
-
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        parsed = urlparse(url)
-        if parsed.scheme != "file":
-            raise ValueError(f"blocked non-file URL: {parsed.scheme}")
-        path = Path(unquote(parsed.path)).resolve()
-        if not any(path.is_relative_to(root) for root in ALLOWED_ROOTS):
-            raise ValueError("blocked file outside the bundled templates and fonts")
-        return super().fetch(url, headers)
-
-
-def freeze_font_timestamp(font: bytes) -> bytes:
-    """Set a TrueType font's `head.modified` to its `created` date, fixing the checksums.
-
-    HarfBuzz's subsetter stamps the current time into `head.modified`, so two renders of
-    the same document a second apart embed different font bytes. Reviewers diff outputs,
-    so the embedded subset must depend on the input only.
-    """
-    if len(font) < 12 or font[:4] not in {b"\x00\x01\x00\x00", b"true"}:
-        return font
-    data = bytearray(font)
-    (tables,) = struct.unpack(">H", data[4:6])
-    for index in range(tables):
-        record = 12 + 16 * index
-        tag, _, offset, length = struct.unpack(">4sLLL", data[record:record + 16])
-        if tag != b"head" or offset + 36 > len(data):
-            continue
-        data[offset + 28:offset + 36] = data[offset + 20:offset + 28]  # modified = created
-        data[offset + 8:offset + 12] = b"\0\0\0\0"  # checkSumAdjustment, recomputed below
-        struct.pack_into(">L", data, record + 4, _checksum(data[offset:offset + length]))
-        adjustment = (0xB1B0AFBA - _checksum(data)) & 0xFFFFFFFF
-        struct.pack_into(">L", data, offset + 8, adjustment)
-        return bytes(data)
-    return font
-
-
-def _checksum(block: bytes | bytearray) -> int:
-    padded = bytes(block) + b"\0" * (-len(block) % 4)
-    return sum(struct.unpack(f">{len(padded) // 4}L", padded)) & 0xFFFFFFFF
-
-
-def _deterministic_subset() -> None:
-    original = weasy_fonts.Font.subset
-    if getattr(original, "_hoso_frozen", False):
-        return
-
-    def subset(self: Any, to_unicode: Any, hinting: Any) -> None:
-        original(self, to_unicode, hinting)
-        self.file_content = freeze_font_timestamp(self.file_content)
-
-    subset._hoso_frozen = True  # type: ignore[attr-defined]
-    weasy_fonts.Font.subset = subset
-
-
-_deterministic_subset()
-
+if TYPE_CHECKING:
+    from pipeline.engine import Engine
 
 # A line to write on by hand, as wide as a portrait page's text (14 pt "…" are 1 em):
 # the same characters in PDF and Word, so both break lines and pages alike.
@@ -206,14 +140,10 @@ class Renderer:
         self.docx_env = _share_vocabulary(CompiledOnce(autoescape=True,
                                                        undefined=StrictUndefined))
         self.docx_templates: dict[str, bytes] = {}  # form → template bytes, read once
-        self.fetcher = BundledOnlyFetcher(allowed_protocols=("file",), fail_on_errors=False)
-        self.font_config = FontConfiguration()
         css = self.env.get_template("style.css.j2").render(t=TYPOGRAPHY)
         self.css_text = css  # part of every cached form's key (pipeline/cache.py)
         # Page-number overlays 0…n, rendered once per build (assemble.stamp_page).
         self.stamp_pages: list[Any] = []
-        self.stylesheet = CSS(string=css, base_url=f"{ROOT.as_uri()}/",
-                              url_fetcher=self.fetcher, font_config=self.font_config)
         # Set by a build that uses the cache: the cover, contents, placeholders and
         # page-number overlays are then taken from it too (cached_pdf).
         self.cache: FormCache | None = None
@@ -260,14 +190,16 @@ class Renderer:
         return_freed_memory()
         return pdf
 
-    def _lay_out(self, html: str) -> Any:
-        document = HTML(string=html, base_url=f"{TEMPLATES.as_uri()}/",
-                        url_fetcher=self.fetcher)
-        return document.render(stylesheets=[self.stylesheet], font_config=self.font_config)
+    @cached_property
+    def engine(self) -> Engine:
+        """WeasyPrint, loaded on the first layout (pipeline/engine.py)."""
+        from pipeline.engine import Engine
 
-    @staticmethod
-    def _write(document: Any) -> bytes:
-        data = document.write_pdf(pdf_identifier=b"hoso", uncompressed_pdf=False)
-        assert isinstance(data, bytes)
-        return data
+        return Engine(self.css_text)
+
+    def _lay_out(self, html: str) -> Any:
+        return self.engine.lay_out(html)
+
+    def _write(self, document: Any) -> bytes:
+        return self.engine.write(document)
 

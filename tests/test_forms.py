@@ -281,8 +281,8 @@ def test_award_to_a_sub_unit_rated_htxsnv(unit_copy: Copy, tmp_path: Path) -> No
 
 
 def test_renderer_reads_only_bundled_files() -> None:
+    from pipeline.engine import BundledOnlyFetcher
     from pipeline.paths import FONTS as fonts
-    from pipeline.render import BundledOnlyFetcher
 
     fetcher = BundledOnlyFetcher(allowed_protocols=("file",))
     for url in ("file:///etc/passwd", "http://127.0.0.1/x.png", "https://example.org/a.css",

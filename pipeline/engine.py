@@ -1,0 +1,105 @@
+"""Turn HTML into laid-out pages and PDF bytes with WeasyPrint: the one module that
+imports it.
+
+Importing WeasyPrint costs about 0.4 s (its Pango bindings are declared at import), and
+a rebuild whose forms all come from the cache never lays out a page: the Renderer
+(pipeline/render.py) loads this module on its first layout only. WeasyPrint may only read
+the bundled templates and fonts, and the fonts it embeds carry no timestamp.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from weasyprint import CSS, HTML
+from weasyprint.pdf import fonts as weasy_fonts
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from pipeline.paths import FONTS, ROOT, TEMPLATES
+
+ALLOWED_ROOTS = (FONTS.resolve(), TEMPLATES.resolve())
+
+
+class BundledOnlyFetcher(URLFetcher):
+    """A URL fetcher that serves only files of the bundled templates and fonts."""
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        parsed = urlparse(url)
+        if parsed.scheme != "file":
+            raise ValueError(f"blocked non-file URL: {parsed.scheme}")
+        path = Path(unquote(parsed.path)).resolve()
+        if not any(path.is_relative_to(root) for root in ALLOWED_ROOTS):
+            raise ValueError("blocked file outside the bundled templates and fonts")
+        return super().fetch(url, headers)
+
+
+def freeze_font_timestamp(font: bytes) -> bytes:
+    """Set a TrueType font's `head.modified` to its `created` date, fixing the checksums.
+
+    HarfBuzz's subsetter stamps the current time into `head.modified`, so two renders of
+    the same document a second apart embed different font bytes. Reviewers diff outputs,
+    so the embedded subset must depend on the input only.
+    """
+    if len(font) < 12 or font[:4] not in {b"\x00\x01\x00\x00", b"true"}:
+        return font
+    data = bytearray(font)
+    (tables,) = struct.unpack(">H", data[4:6])
+    for index in range(tables):
+        record = 12 + 16 * index
+        tag, _, offset, length = struct.unpack(">4sLLL", data[record:record + 16])
+        if tag != b"head" or offset + 36 > len(data):
+            continue
+        data[offset + 28:offset + 36] = data[offset + 20:offset + 28]  # modified = created
+        data[offset + 8:offset + 12] = b"\0\0\0\0"  # checkSumAdjustment, recomputed below
+        struct.pack_into(">L", data, record + 4, _checksum(data[offset:offset + length]))
+        adjustment = (0xB1B0AFBA - _checksum(data)) & 0xFFFFFFFF
+        struct.pack_into(">L", data, offset + 8, adjustment)
+        return bytes(data)
+    return font
+
+
+def _checksum(block: bytes | bytearray) -> int:
+    padded = bytes(block) + b"\0" * (-len(block) % 4)
+    return sum(struct.unpack(f">{len(padded) // 4}L", padded)) & 0xFFFFFFFF
+
+
+def _deterministic_subset() -> None:
+    original = weasy_fonts.Font.subset
+    if getattr(original, "_hoso_frozen", False):
+        return
+
+    def subset(self: Any, to_unicode: Any, hinting: Any) -> None:
+        original(self, to_unicode, hinting)
+        self.file_content = freeze_font_timestamp(self.file_content)
+
+    subset._hoso_frozen = True  # type: ignore[attr-defined]
+    weasy_fonts.Font.subset = subset
+
+
+_deterministic_subset()
+
+
+class Engine:
+    """One parsed stylesheet and one font configuration, reused for every document."""
+
+    def __init__(self, css: str) -> None:
+        self.fetcher = BundledOnlyFetcher(allowed_protocols=("file",), fail_on_errors=False)
+        self.font_config = FontConfiguration()
+        self.stylesheet = CSS(string=css, base_url=f"{ROOT.as_uri()}/",
+                              url_fetcher=self.fetcher, font_config=self.font_config)
+
+    def lay_out(self, html: str) -> Any:
+        """The document's pages, laid out (weasyprint.Document)."""
+        document = HTML(string=html, base_url=f"{TEMPLATES.as_uri()}/",
+                        url_fetcher=self.fetcher)
+        return document.render(stylesheets=[self.stylesheet], font_config=self.font_config)
+
+    @staticmethod
+    def write(document: Any) -> bytes:
+        data = document.write_pdf(pdf_identifier=b"hoso", uncompressed_pdf=False)
+        assert isinstance(data, bytes)
+        return data
