@@ -321,8 +321,15 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
                 pdfs[pending[future]] = future.result()
                 notify(progress, "render", len(forms) - len(missing) + done, total)
         except BaseException:
-            # Ctrl-C or SIGTERM: drop the queued forms; the workers end with the pool.
+            # Ctrl-C or SIGTERM: drop the queued forms, end the workers now and wait for
+            # the pool's manager thread, so that none of the pool outlives this call:
+            # CPython's exit handler for pools races with a manager thread still
+            # closing its pipe, and printed a traceback after "Đã dừng".
             pool.shutdown(wait=False, cancel_futures=True)
+            workers = getattr(pool, "_processes", None) or {}  # pid → Process
+            for process in list(workers.values()):
+                process.terminate()
+            pool.shutdown(wait=True)
             raise
         pool.shutdown()
     else:
