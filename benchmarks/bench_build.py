@@ -52,7 +52,7 @@ def bench_sample(name: str, repeat: int) -> None:
     parts = assemble.plan_parts(unit, profile, a, {f.form.form: f.pdf for f in rendered})
     rows = [
         ("load + rules", lambda: assess(load_unit(folder), profile)),
-        ("renderer setup", Renderer),
+        ("renderer setup", lambda: Renderer().engine),  # WeasyPrint's, made on first use
         (f"render {len(forms)} forms, 1 job", lambda: render_forms(forms, renderer, 1)),
         (f"render {len(forms)} forms, 2 jobs", lambda: render_forms(forms, renderer, 2)),
         ("bind (TOC, stamps, manifest)",

@@ -11,7 +11,6 @@ person with (1)–(4). The manifest is embedded as the file attachment `ho-so.js
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from collections.abc import Sequence
@@ -23,7 +22,6 @@ from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.constants import PageLabelStyle
 from pypdf.generic import (
     ArrayObject,
-    ByteStringObject,
     DecodedStreamObject,
     DictionaryObject,
     FloatObject,
@@ -34,7 +32,7 @@ from pypdf.generic import (
 from pipeline import attachments as attach
 from pipeline.levels import LEVELS
 from pipeline.model import Unit
-from pipeline.pdfdigest import pages_digest
+from pipeline.pdfdigest import pages_digest, write_identified
 from pipeline.profiles import ChecklistItem, Profile
 from pipeline.render import Renderer
 from pipeline.rules import Assessment, Rating, member_cap_groups, ratings_under
@@ -153,9 +151,7 @@ def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
     manifest = build_manifest(unit, profile, a, placed, total)
     data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
     writer.add_attachment(MANIFEST_NAME, data)
-    identifier = ByteStringObject(hashlib.sha256(data).digest()[:16])
-    writer._ID = ArrayObject([identifier, identifier])  # deterministic, unlike pypdf's
-    pdf = _write(writer)
+    pdf = write_identified(writer, data)
     missing = tuple(p for p in placed if p.part.status is Status.MISSING)
     return BoundDossier(pdf, manifest, tuple(placed), total, missing)
 

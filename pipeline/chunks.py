@@ -18,10 +18,15 @@ A form without them, or with too few rows to be worth it, is laid out in one pas
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from pypdf import PdfReader, PdfWriter
+
+from pipeline.pdfdigest import write_identified
 
 ROWS_START, ROWS_END = "<!--hoso:rows-->", "<!--hoso:/rows-->"
 LEAD = re.compile(r"<!--hoso:lead-->.*?<!--hoso:/lead-->", re.DOTALL)
@@ -145,12 +150,6 @@ def _first_row(page: Any) -> int | None:
 def join_pdfs(pdfs: list[bytes]) -> bytes:
     """One PDF of the windows' pages, with the first window's title and outline; its
     identifier is a digest of the parts, so the same windows give the same bytes."""
-    import hashlib
-    import io
-
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, ByteStringObject
-
     if len(pdfs) == 1:
         return pdfs[0]
     writer = PdfWriter()
@@ -159,8 +158,4 @@ def join_pdfs(pdfs: list[bytes]) -> bytes:
         writer.append(reader, import_outline=index == 0)
         if index == 0 and reader.metadata:
             writer.add_metadata(dict(reader.metadata))
-    identifier = ByteStringObject(hashlib.sha256(b"".join(pdfs)).digest()[:16])
-    writer._ID = ArrayObject([identifier, identifier])
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    return write_identified(writer, b"".join(pdfs))

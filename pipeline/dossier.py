@@ -351,18 +351,23 @@ def word_files(forms: list[FormDoc], renderer: Renderer, cache: FormCache | None
     """Each form's Word file, from the cache where its HTML and template were seen."""
     files = []
     for index, form in enumerate(forms):
-        word_key = cache.word_key(keys[index], renderer.docx_template(form.form)) \
-            if cache else ""
-        data = cache.get(word_key, "docx") if cache else None
-        if data is None:
-            data = renderer.docx(form.form, form.context)
-            if cache:
-                cache.put(word_key, data, "docx")
-            if len(data) > LARGE_WORD_FILE or index % 16 == 15:
-                return_freed_memory()  # lxml's freed trees, else kept by the process
-        files.append(data)
+        if cache is None:
+            files.append(renderer.docx(form.form, form.context))
+        else:
+            files.append(_cached_word_file(form, renderer, cache, keys[index]))
+        if len(files[-1]) > LARGE_WORD_FILE or index % 16 == 15:
+            return_freed_memory()  # lxml's freed trees, else kept by the process
     return_freed_memory()
     return files
+
+
+def _cached_word_file(form: FormDoc, renderer: Renderer, cache: FormCache, key: str) -> bytes:
+    word_key = cache.word_key(key, renderer.docx_template(form.form))
+    data = cache.get(word_key, "docx")
+    if data is None:
+        data = renderer.docx(form.form, form.context)
+        cache.put(word_key, data, "docx")
+    return data
 
 
 LARGE_WORD_FILE = 100 * 1024  # compressed; a list of about 1,500 rows

@@ -10,12 +10,14 @@ value, and any torn-out, reordered, blanked or replaced page changes it.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterable
 from typing import Any
 
-from pypdf import PageObject
+from pypdf import PageObject, PdfWriter
 from pypdf.generic import (
     ArrayObject,
+    ByteStringObject,
     DictionaryObject,
     IndirectObject,
     NameObject,
@@ -66,3 +68,13 @@ def _canonical(value: Any, cache: dict[tuple[int, int], bytes],
     if value is None:
         return b"null"
     return repr(value).encode("utf-8", "replace")
+
+
+def write_identified(writer: PdfWriter, seed: bytes) -> bytes:
+    """The writer's PDF, its /ID a digest of `seed` (pypdf's is random): the same input
+    gives the same bytes."""
+    identifier = ByteStringObject(hashlib.sha256(seed).digest()[:16])
+    writer._ID = ArrayObject([identifier, identifier])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
