@@ -384,3 +384,17 @@ def test_bad_form_labels(unit_copy: Copy, tmp_path: Path, entry: str, where: str
     result = CliRunner().invoke(main, ["build", str(folder), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2 and not (tmp_path / "out").exists()
     assert f"don-vi.yaml, {where}: " in result.output and expected in result.output
+
+
+def test_glyph_arrays_are_declared_once_and_keep_their_values() -> None:
+    from weasyprint.pdf import fonts as weasy_fonts
+
+    from pipeline.engine import OpenArrays
+
+    ffi = weasy_fonts.ffi
+    assert isinstance(ffi, OpenArrays)
+    for values in ([3, 7, 9], list(range(57)), (0,)):
+        array = ffi.new(f"hb_codepoint_t[{len(values)}]", values)
+        assert ffi.typeof(array) is ffi.typeof("hb_codepoint_t[]")
+        assert list(array) == list(values)
+    assert ffi.typeof(ffi.new("hb_codepoint_t[4]")).length == 4  # no values: as written
