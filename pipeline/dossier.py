@@ -5,6 +5,7 @@ It reads like the table of contents of the pipeline; each step is one stage modu
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -17,14 +18,15 @@ from pypdf import PdfReader, PdfWriter
 from pipeline import assemble
 from pipeline.assemble import BoundDossier, Status
 from pipeline.cache import FormCache, cache_folder, engine_salt
-from pipeline.chunks import join_pdfs
+from pipeline.chunks import joined_writer
 from pipeline.errors import HosoError, InputError, Problem
 from pipeline.forms import FormDoc, FormRequest, build_form
 from pipeline.load import load_unit, regime_hint
 from pipeline.model import Activity, Unit
-from pipeline.output import claim, write_owned
+from pipeline.output import Staging, claim, staged_output, write_owned
+from pipeline.pdfdigest import write_identified
 from pipeline.profiles import ChecklistItem, Profile, available_profiles, choose_profile
-from pipeline.progress import ProgressCallback, notify, silent
+from pipeline.progress import STAGE_LABELS, Monotonic, Progress, ProgressCallback, notify, silent
 from pipeline.render import Renderer, return_freed_memory
 from pipeline.rules import Assessment, Finding, Severity, assess
 from pipeline.signing import sign_pdf
@@ -241,7 +243,11 @@ class PrepareResult:
 def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = None,
             jobs: int = 0, progress: ProgressCallback = silent,
             use_cache: bool = False) -> PrepareResult:
-    """Write the handouts: Mẫu 2 per member, ballots, 3-213 requests, blank grids."""
+    """Write the handouts: Mẫu 2 per member, ballots, 3-213 requests, blank grids.
+
+    They are rendered PREPARE_BATCH forms at a time, and each is written to the staging
+    folder as soon as it is made, so memory does not grow with the unit: for 1,000
+    members, holding every handout before writing took the process tree to 1.1 GB."""
     profile = unit_profile(unit_dir, profile_name)
     unit = load_for(unit_dir, profile, before_meetings=True)
     target = claim(out or default_out(unit_dir, unit.slug) / "chuan-bi", unit_dir)
@@ -249,36 +255,57 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
     renderer = Renderer()
     cache = form_cache(renderer, use_cache)
     handouts = plan_handouts(unit, profile, assessment)
+    own = [h.form for h in handouts if not h.joins]
     joined = [h.form for h in handouts if h.joins]
-    forms = render_forms([h.form for h in handouts if not h.joins], renderer, jobs, progress,
-                         cache, bound_after=len(joined))
-    for form in joined:
-        forms.append(joined_handout(form, forms, renderer, cache))
-        notify(progress, "render", len(forms), len(handouts))
-    files: dict[str, bytes] = {}
-    for f in forms:
-        label = f.form.context["doc"].label
-        stem = (f"{fold(label).replace(' ', '-')}-" if label else "") + f.form.file_stem
-        files[f"{stem}.pdf"] = standalone_pdf(f.pdf, renderer)
-        files[f"{stem}.docx"] = f.docx
-    notify(progress, "write", 0, 1)
-    write_owned(target, files, "prepare", forbidden=unit_dir)
+    parts: dict[str, list[Path]] = {form.form: [] for form in joined}
+    heard = Monotonic(progress, len(handouts))
+    with staged_output(target, "prepare", forbidden=unit_dir) as staging:
+        for start in range(0, len(own), PREPARE_BATCH):
+            batch = render_forms(own[start:start + PREPARE_BATCH], renderer, jobs,
+                                 heard.after(start), cache)
+            for f in batch:
+                _put_handout(staging, f.form, standalone_pdf(f.pdf, renderer), f.docx)
+                if f.form.form in parts and f.form.subject:
+                    parts[f.form.form].append(staging.scratch(f.form.file_stem, f.pdf))
+            del batch
+        for index, form in enumerate(joined, start=len(own)):
+            pdf, docx = joined_handout(form, parts[form.form], renderer, cache)
+            _put_handout(staging, form, pdf, docx)
+            heard(Progress("render", index + 1, len(handouts), STAGE_LABELS["render"]))
+        notify(progress, "write", 0, 1)
     notify(progress, "write", 1, 1)
-    return PrepareResult(target, tuple(sorted(files)))
+    return PrepareResult(target, tuple(sorted(staging.names)))
 
 
-def joined_handout(form: FormDoc, rendered: list[RenderedForm], renderer: Renderer,
-                   cache: FormCache | None) -> RenderedForm:
-    """The file of every member's handout of a form, to print at once: their PDFs bound
-    one after another. Each member's part starts on a page of its own, so these are the
-    pages a layout of the whole file gives (tests/test_paper.py), laid out once instead
-    of twice: `prepare` for 250 members took 85 s and 1.2 GB, the whole file alone
-    holding 800 MiB in one process."""
-    parts = [f.pdf for f in rendered if f.form.form == form.form and f.form.subject]
+PREPARE_BATCH = 256  # forms rendered, then written, at a time
+
+
+def _put_handout(staging: Staging, form: FormDoc, pdf: bytes, docx: bytes) -> None:
+    label = form.context["doc"].label
+    stem = (f"{fold(label).replace(' ', '-')}-" if label else "") + form.file_stem
+    staging.put(f"{stem}.pdf", pdf)
+    staging.put(f"{stem}.docx", docx)
+
+
+def joined_handout(form: FormDoc, parts: list[Path], renderer: Renderer,
+                   cache: FormCache | None) -> tuple[bytes, bytes]:
+    """The file of every member's handout of a form, to print at once (PDF numbered as
+    one file, and Word): the members' PDFs bound one after another. Each member's part
+    starts on a page of its own, so these are the pages a layout of the whole file
+    gives (tests/test_paper.py), laid out once instead of twice: `prepare` for 250
+    members took 85 s and 1.2 GB, the whole file alone holding 800 MiB in one process."""
     if not parts:
-        return render_forms([form], renderer, 1, silent, cache)[0]
+        rendered = render_forms([form], renderer, 1, silent, cache)[0]
+        return standalone_pdf(rendered.pdf, renderer), rendered.docx
+    writer = joined_writer(parts)
+    if len(writer.pages) > 1:
+        assemble.stamp_numbers(writer, renderer)
+    seed = hashlib.sha256()
+    for part in parts:
+        seed.update(hashlib.sha256(part.read_bytes()).digest())
     keys = [cache.key(renderer.html(form.template, **form.context))] if cache else []
-    return RenderedForm(form, join_pdfs(parts), word_files([form], renderer, cache, keys)[0])
+    return (write_identified(writer, seed.digest()),
+            word_files([form], renderer, cache, keys)[0])
 
 
 def form_cache(renderer: Renderer, use: bool) -> FormCache | None:

@@ -81,22 +81,65 @@ def write_owned(out: Path, files: Mapping[str, bytes], command: str,
                 forbidden: Path | None = None) -> None:
     """Replace what `command` wrote in `out` by exactly `files` (relative path → bytes),
     keep everything else; refuse a folder hoso does not own (OutputError)."""
+    with staged_output(out, command, forbidden) as staging:
+        for name in sorted(files):
+            staging.put(name, files[name])
+
+
+class Staging:
+    """The staging folder of one command: its files are written there one by one, as
+    they are made, so a caller with many (the handouts of 1,000 members) never holds
+    them all in memory. `scratch` keeps a working file there that is not output."""
+
+    SCRATCH = ".hoso-nhap"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.names: list[str] = []
+
+    def put(self, name: str, data: bytes) -> None:
+        if not _safe(name) or name in self.names or name.startswith(self.SCRATCH):
+            raise ValueError(f"tên tệp kết quả không hợp lệ hoặc trùng: {name}")
+        with os_errors(self.folder / name):
+            _write_synced(self.folder / name, data)
+        self.names.append(name)
+
+    def scratch(self, name: str, data: bytes) -> Path:
+        path = self.folder / self.SCRATCH / name
+        with os_errors(path):
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(data)
+        return path
+
+
+@contextmanager
+def staged_output(out: Path, command: str, forbidden: Path | None = None
+                  ) -> Iterator[Staging]:
+    """A staging folder beside `out` to `put` the command's files into; when the block
+    ends without an error, they replace what `command` wrote in `out` and everything
+    else there is kept. On an error, or Ctrl-C, the staging folder is removed and `out`
+    is untouched; killed, the next run removes it (recover_leftovers)."""
     with os_errors(out):
         target = _absolute(out)
         check_target(target, forbidden)
         target.parent.mkdir(parents=True, exist_ok=True)
         recover_leftovers(target)
-        owned = read_marker(target)
-        previous = set(owned.get(command, []))
-        owned[command] = sorted(files)
-        staging = _stage(target, files, owned)
-        try:
+        staging = _new_staging(target)
+    try:
+        files = Staging(staging)
+        yield files
+        with os_errors(out):
+            shutil.rmtree(staging / Staging.SCRATCH, ignore_errors=True)
+            owned = read_marker(target)
+            previous = set(owned.get(command, []))
+            owned[command] = sorted(files.names)
+            _write_marker(staging, owned)
             if target.exists():
-                _keep_foreign(target, staging, previous | set(files) | {MARKER})
+                _keep_foreign(target, staging, previous | set(files.names) | {MARKER})
             _swap(target, staging)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def claim(out: Path, forbidden: Path | None = None) -> Path:
@@ -168,16 +211,17 @@ def _safe(name: str) -> bool:
     return bool(parts) and not Path(name).is_absolute() and ".." not in parts
 
 
-def _stage(target: Path, files: Mapping[str, bytes], owned: dict[str, list[str]]) -> Path:
+def _new_staging(target: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{target.name}-",
                                     dir=target.parent))
     (staging / LEFTOVER_TAG).write_text(str(os.getpid()), encoding="utf-8")
-    for name in sorted(files):
-        _write_synced(staging / name, files[name])
+    return staging
+
+
+def _write_marker(staging: Path, owned: dict[str, list[str]]) -> None:
     marker = {"tool": "hoso", "files": {k: owned[k] for k in sorted(owned)}}
     _write_synced(staging / MARKER, (json.dumps(marker, ensure_ascii=False, indent=1)
                                      + "\n").encode("utf-8"))
-    return staging
 
 
 def _write_synced(path: Path, data: bytes) -> None:

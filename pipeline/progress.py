@@ -39,6 +39,28 @@ def notify(callback: ProgressCallback, stage: str, done: int, total: int) -> Non
     callback(Progress(stage, done, total, STAGE_LABELS[stage]))
 
 
+class Monotonic:
+    """One count of rendered forms over several `render_forms` calls (the batches of
+    `prepare`): each call's counts are shifted by the forms before it, and a count
+    already heard is not repeated."""
+
+    def __init__(self, callback: ProgressCallback, total: int) -> None:
+        self.callback = callback
+        self.total = total
+        self.heard = -1
+
+    def after(self, before: int) -> ProgressCallback:
+        def shifted(progress: Progress) -> None:
+            self(Progress(progress.stage, before + progress.done, self.total,
+                          progress.label))
+        return shifted
+
+    def __call__(self, progress: Progress) -> None:
+        if progress.done > self.heard:
+            self.heard = progress.done
+            self.callback(progress)
+
+
 class ProgressBar:
     """A one-line bar on a terminal: forms rendered / total and the time left.
 
