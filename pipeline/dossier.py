@@ -264,9 +264,10 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
             batch = render_forms(own[start:start + PREPARE_BATCH], renderer, jobs,
                                  heard.after(start), cache)
             for f in batch:
-                _put_handout(staging, f.form, standalone_pdf(f.pdf, renderer), f.docx)
+                own_file = _put_handout(staging, f.form, standalone_pdf(f.pdf, renderer),
+                                        f.docx)
                 if f.form.form in parts and f.form.subject:
-                    parts[f.form.form].append(staging.scratch(f.form.file_stem, f.pdf))
+                    parts[f.form.form].append(own_file)
             del batch
         for index, form in enumerate(joined, start=len(own)):
             pdf, docx = joined_handout(form, parts[form.form], renderer, cache)
@@ -280,31 +281,31 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
 PREPARE_BATCH = 256  # forms rendered, then written, at a time
 
 
-def _put_handout(staging: Staging, form: FormDoc, pdf: bytes, docx: bytes) -> None:
+def _put_handout(staging: Staging, form: FormDoc, pdf: bytes, docx: bytes) -> Path:
+    """Write a handout's two files; the path of its PDF in the staging folder."""
     label = form.context["doc"].label
     stem = (f"{fold(label).replace(' ', '-')}-" if label else "") + form.file_stem
-    staging.put(f"{stem}.pdf", pdf)
     staging.put(f"{stem}.docx", docx)
+    return staging.put(f"{stem}.pdf", pdf)
 
 
 def joined_handout(form: FormDoc, parts: list[Path], renderer: Renderer,
                    cache: FormCache | None) -> tuple[bytes, bytes]:
-    """The file of every member's handout of a form, to print at once (PDF numbered as
-    one file, and Word): the members' PDFs bound one after another. Each member's part
-    starts on a page of its own, so these are the pages a layout of the whole file
-    gives (tests/test_paper.py), laid out once instead of twice: `prepare` for 250
-    members took 85 s and 1.2 GB, the whole file alone holding 800 MiB in one process."""
+    """The file of every member's handout of a form, to print at once (PDF and Word):
+    the members' own PDFs, each numbered as its own document (typography.md "Page": from
+    its second page on), bound one after another. Printed and handed out, every member's
+    pages are those of their own file. Each member's part starts on a page of its own,
+    so these are the pages a layout of the whole file gives (tests/test_paper.py), laid
+    out once instead of twice: `prepare` for 250 members took 85 s and 1.2 GB, the whole
+    file alone holding 800 MiB in one process."""
     if not parts:
         rendered = render_forms([form], renderer, 1, silent, cache)[0]
         return standalone_pdf(rendered.pdf, renderer), rendered.docx
-    writer = joined_writer(parts)
-    if len(writer.pages) > 1:
-        assemble.stamp_numbers(writer, renderer)
     seed = hashlib.sha256()
     for part in parts:
         seed.update(hashlib.sha256(part.read_bytes()).digest())
     keys = [cache.key(renderer.html(form.template, **form.context))] if cache else []
-    return (write_identified(writer, seed.digest()),
+    return (write_identified(joined_writer(parts), seed.digest()),
             word_files([form], renderer, cache, keys)[0])
 
 

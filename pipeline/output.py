@@ -89,27 +89,20 @@ def write_owned(out: Path, files: Mapping[str, bytes], command: str,
 class Staging:
     """The staging folder of one command: its files are written there one by one, as
     they are made, so a caller with many (the handouts of 1,000 members) never holds
-    them all in memory. `scratch` keeps a working file there that is not output."""
-
-    SCRATCH = ".hoso-nhap"
+    them all in memory."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.names: list[str] = []
 
-    def put(self, name: str, data: bytes) -> None:
-        if not _safe(name) or name in self.names or name.startswith(self.SCRATCH):
+    def put(self, name: str, data: bytes) -> Path:
+        """Write one output file; its path in the staging folder, to read it back."""
+        if not _safe(name) or name in self.names:
             raise ValueError(f"tên tệp kết quả không hợp lệ hoặc trùng: {name}")
         with os_errors(self.folder / name):
             _write_synced(self.folder / name, data)
         self.names.append(name)
-
-    def scratch(self, name: str, data: bytes) -> Path:
-        path = self.folder / self.SCRATCH / name
-        with os_errors(path):
-            path.parent.mkdir(exist_ok=True)
-            path.write_bytes(data)
-        return path
+        return self.folder / name
 
 
 @contextmanager
@@ -129,7 +122,6 @@ def staged_output(out: Path, command: str, forbidden: Path | None = None
         files = Staging(staging)
         yield files
         with os_errors(out):
-            shutil.rmtree(staging / Staging.SCRATCH, ignore_errors=True)
             owned = read_marker(target)
             previous = set(owned.get(command, []))
             owned[command] = sorted(files.names)

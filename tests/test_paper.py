@@ -129,33 +129,43 @@ def test_word_tables_are_built_to_paginate(built_dang_bo: BuildResult) -> None:
 
 @pytest.mark.parametrize("form", ["ban-kiem-diem-ca-nhan", "tu-danh-gia-ca-nhan",
                                   "phieu-xin-y-kien-noi-cu-tru"])
-def test_the_file_to_print_is_every_members_handout_page_for_page(
+def test_the_file_to_print_is_every_members_own_file_page_for_page(
         form: str, prepared_qd366: PrepareResult) -> None:
-    """The combined handout is bound from the members' own files (joins: member), and its
-    pages are those a layout of the whole file gives, pixel for pixel."""
-    import pypdfium2 as pdfium
-
+    """The combined handout binds the members' own files (joins: member), each numbered
+    as its own document, pixel for pixel; and before the numbers, the members' pages are
+    those a layout of the whole file gives."""
     from pipeline import dossier
+    from pipeline.chunks import join_pdfs
     from pipeline.render import Renderer
     from tests.conftest import QD366
 
     folder = prepared_qd366.out
     (combined,) = folder.glob(f"*{form}.pdf")
-    own = sorted(folder.glob(f"*{form}-*.pdf"))
-    assert len(own) == 15
-    assert len(PdfReader(combined).pages) == sum(len(PdfReader(p).pages) for p in own)
     profile = dossier.unit_profile(QD366, None)
     unit = dossier.load_for(QD366, profile, before_meetings=True)
     handouts = dossier.plan_handouts(unit, profile, dossier.assess(unit, profile))
-    whole = next(h.form for h in handouts if h.joins and h.form.form == form)
+    members = [h.form for h in handouts if h.form.form == form and h.form.subject]
+    own = [next(folder.glob(f"*{f.file_stem}.pdf")) for f in members]
+    assert len(own) == 15 and len(set(own)) == 15
+    assert images(combined.read_bytes()) == [image for path in own
+                                             for image in images(path.read_bytes())]
+    numbers = [[line for line in page_lines(page) if line.isdigit()][:1]
+               for page in PdfReader(combined).pages]
+    per_member = [[str(n)] if n > 1 else [] for path in own
+                  for n in range(1, len(PdfReader(path).pages) + 1)]
+    assert [n[:1] for n in numbers] == [n[:1] for n in per_member]
     renderer = Renderer()
+    whole = next(h.form for h in handouts if h.joins and h.form.form == form)
     one_pass = renderer.pdf(renderer.html(whole.template, **whole.context))
+    parts = join_pdfs([renderer.pdf(renderer.html(f.template, **f.context)) for f in members])
+    assert images(parts) == images(one_pass)
 
-    def images(pdf: bytes) -> list[bytes]:
-        document = pdfium.PdfDocument(pdf)
-        return [document[i].render(scale=1).to_pil().tobytes() for i in range(len(document))]
 
-    assert images(combined.read_bytes()) == images(dossier.standalone_pdf(one_pass, renderer))
+def images(pdf: bytes) -> list[bytes]:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    return [document[i].render(scale=1).to_pil().tobytes() for i in range(len(document))]
 
 
 def test_a_joined_handout_needs_the_members_own(tmp_path: Path) -> None:
