@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -342,12 +343,23 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
                                    initargs=(cache,))
         try:
-            # Submitted now; the Word files are written meanwhile.
+            # Submitted now; the Word files are written meanwhile, and the forms the
+            # renderers finish are heard between two Word files, so that the progress
+            # moves while they are written (1,000 members: 10 s of Word files).
             pending = {pool.submit(_render_pdf, htmls[i]): i for i in missing}
-            docxs = word_files(forms, renderer, cache, keys)
-            for done, future in enumerate(as_completed(pending), start=1):
-                pdfs[pending[future]] = future.result()
-                notify(progress, "render", len(forms) - len(missing) + done, total)
+            heard = len(forms) - len(missing)
+
+            def collect(block: bool) -> None:
+                nonlocal heard
+                finished = as_completed(pending) if block else \
+                    [future for future in pending if future.done()]
+                for future in list(finished):
+                    pdfs[pending.pop(future)] = future.result()
+                    heard += 1
+                    notify(progress, "render", heard, total)
+
+            docxs = word_files(forms, renderer, cache, keys, lambda: collect(False))
+            collect(True)
         except BaseException:
             # Ctrl-C or SIGTERM: drop the queued forms, end the workers now and wait for
             # the pool's manager thread, so that none of the pool outlives this call:
@@ -375,8 +387,9 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
 
 
 def word_files(forms: list[FormDoc], renderer: Renderer, cache: FormCache | None,
-               keys: list[str]) -> list[bytes]:
-    """Each form's Word file, from the cache where its HTML and template were seen."""
+               keys: list[str], between: Callable[[], None] = lambda: None) -> list[bytes]:
+    """Each form's Word file, from the cache where its HTML and template were seen;
+    `between` is called after each."""
     files = []
     for index, form in enumerate(forms):
         if cache is None:
@@ -385,6 +398,7 @@ def word_files(forms: list[FormDoc], renderer: Renderer, cache: FormCache | None
             files.append(_cached_word_file(form, renderer, cache, keys[index]))
         if len(files[-1]) > LARGE_WORD_FILE or index % 16 == 15:
             return_freed_memory()  # lxml's freed trees, else kept by the process
+        between()
     return_freed_memory()
     return files
 

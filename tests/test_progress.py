@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
@@ -84,3 +85,28 @@ def test_the_cli_keeps_a_piped_stderr_clean(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "Dựng mẫu" not in result.stderr
     quiet = runner.invoke(main, ["-q", "build", str(CHI_BO), "-o", str(tmp_path / "b")])
     assert quiet.exit_code == 0 and quiet.stdout == result.stdout.replace("/a/", "/b/")
+
+
+def test_forms_are_heard_while_the_word_files_are_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The renderers' finished forms are reported between two Word files, not after
+    the last one (a large unit spends many seconds on its Word files)."""
+    import time
+
+    from pipeline.dossier import build
+    from pipeline.render import Renderer
+
+    heard: list[str] = []
+    real_docx = Renderer.docx
+
+    def docx(self: Renderer, form: str, context: object) -> bytes:
+        if not heard.count("docx"):
+            time.sleep(2)  # the renderers meanwhile finish their first forms
+        heard.append("docx")
+        return real_docx(self, form, context)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Renderer, "docx", docx)
+    build(CHI_BO, tmp_path / "out", jobs=2,
+          progress=lambda p: heard.append(f"{p.stage} {p.done}"))
+    last_word_file = len(heard) - 1 - heard[::-1].index("docx")
+    assert "render 1" in heard[:last_word_file]
