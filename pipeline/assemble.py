@@ -281,6 +281,11 @@ def stamp_page(renderer: Renderer, number: int) -> PageObject:
     return renderer.stamp_pages[chunk][number % STAMPS_AT_ONCE]
 
 
+def stamp_source(renderer: Renderer) -> bytes:
+    """What shapes the overlays besides the numbers: their template and typography."""
+    return renderer.html("_stamp.html", numbers=[], t=TYPOGRAPHY).encode("utf-8")
+
+
 def _outline(writer: PdfWriter, placed: Sequence[PlacedPart], toc_first: int) -> None:
     leaders_entry = None
     person_entry = None

@@ -35,7 +35,8 @@ from pipeline.paths import FONTS
 DEFAULT_LIMIT = 512 * 1024 * 1024
 TAG_SIZE = 32
 CUT_MAGIC = b"hoso-cut:"  # where the next window of a long list starts (render.py)
-MAGIC = {"pdf": b"%PDF-", "docx": b"PK\x03\x04", "cut": CUT_MAGIC}  # each kind's first bytes
+# Each kind's first bytes; "numbered" is a form's PDF numbered on its own (mau/*.pdf).
+MAGIC = {"pdf": b"%PDF-", "docx": b"PK\x03\x04", "cut": CUT_MAGIC, "numbered": b"%PDF-"}
 
 
 def cache_folder() -> Path:
@@ -74,6 +75,14 @@ class FormCache:
         filled from one context, and every value of the Word layout is in the HTML too
         (tests/test_forms.py compares their text), so equal HTML means equal Word."""
         return hashlib.sha256(key.encode("ascii") + template).hexdigest()
+
+    def derived_key(self, *parts: bytes) -> str:
+        """The key of what is made from `parts` alone (a form's PDF numbered on its own:
+        the PDF and the overlays' template)."""
+        digest = hashlib.sha256(self.salt)
+        for part in parts:
+            digest.update(hashlib.sha256(part).digest())
+        return digest.hexdigest()
 
     def get(self, key: str, kind: str = "pdf") -> bytes | None:
         path = self._path(key, kind)

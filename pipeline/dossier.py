@@ -474,7 +474,20 @@ def output_files(dossier: BoundDossier, forms: list[RenderedForm], report: list[
 
 
 def standalone_pdf(pdf: bytes, renderer: Renderer) -> bytes:
-    """A form on its own, numbered from its second page on (typography.md "Page")."""
+    """A form on its own, numbered from its second page on (typography.md "Page"); taken
+    from the cache when the same PDF was numbered with the same overlays before."""
+    cache = renderer.cache
+    if cache is None:
+        return _numbered(pdf, renderer)
+    key = cache.derived_key(b"standalone", assemble.stamp_source(renderer), pdf)
+    data = cache.get(key, "numbered")
+    if data is None:
+        data = _numbered(pdf, renderer)
+        cache.put(key, data, "numbered")
+    return data
+
+
+def _numbered(pdf: bytes, renderer: Renderer) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     if len(writer.pages) > 1:
         assemble.stamp_numbers(writer, renderer)

@@ -61,7 +61,9 @@ def test_a_cached_rebuild_renders_nothing_and_gives_the_same_bytes(
     cached_build(CHI_BO, tmp_path / "b")
     assert len(renders) == first  # nothing rendered again, not even the cover
     assert list((tmp_path / "cache").glob("*/*.docx"))  # the Word files are kept too
-    for name in ("ho-so.pdf", "ho-so.json", "mau/muc-09-qd-xep-loai-dang-vien.docx"):
+    assert list((tmp_path / "cache").glob("*/*.numbered"))  # and the numbered forms
+    for name in ("ho-so.pdf", "ho-so.json", "mau/muc-09-qd-xep-loai-dang-vien.docx",
+                 "mau/muc-09-qd-xep-loai-dang-vien.pdf"):
         cold = (built_chi_bo.out / name).read_bytes()  # built without the cache
         assert (tmp_path / "a" / name).read_bytes() == cold
         assert (tmp_path / "b" / name).read_bytes() == cold
