@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from pypdf import PdfReader, PdfWriter
@@ -153,16 +152,10 @@ def join_pdfs(pdfs: list[bytes]) -> bytes:
     identifier is a digest of the parts, so the same windows give the same bytes."""
     if len(pdfs) == 1:
         return pdfs[0]
-    return write_identified(joined_writer(pdfs), b"".join(pdfs))
-
-
-def joined_writer(sources: Sequence[bytes | Path]) -> PdfWriter:
-    """A writer holding the pages of every source PDF (bytes, or a file) in order, with
-    the first one's title and outline."""
     writer = PdfWriter()
-    for index, source in enumerate(sources):
-        reader = PdfReader(io.BytesIO(source) if isinstance(source, bytes) else source)
+    for index, data in enumerate(pdfs):
+        reader = PdfReader(io.BytesIO(data))
         writer.append(reader, import_outline=index == 0)
         if index == 0 and reader.metadata:
             writer.add_metadata(dict(reader.metadata))
-    return writer
+    return write_identified(writer, b"".join(pdfs))

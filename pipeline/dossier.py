@@ -5,7 +5,6 @@ It reads like the table of contents of the pipeline; each step is one stage modu
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -13,19 +12,19 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from pypdf import PdfReader, PdfWriter
 
 from pipeline import assemble
 from pipeline.assemble import BoundDossier, Status
 from pipeline.cache import FormCache, cache_folder, engine_salt
-from pipeline.chunks import joined_writer
 from pipeline.errors import HosoError, InputError, Problem
 from pipeline.forms import FormDoc, FormRequest, build_form
 from pipeline.load import load_unit, regime_hint
 from pipeline.model import Activity, Unit
 from pipeline.output import Staging, claim, staged_output, write_owned
-from pipeline.pdfdigest import write_identified
+from pipeline.pdfjoin import join_files
 from pipeline.profiles import ChecklistItem, Profile, available_profiles, choose_profile
 from pipeline.progress import STAGE_LABELS, Monotonic, Progress, ProgressCallback, notify, silent
 from pipeline.render import Renderer, return_freed_memory
@@ -282,32 +281,35 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
 PREPARE_BATCH = 256  # forms rendered, then written, at a time
 
 
-def _put_handout(staging: Staging, form: FormDoc, pdf: bytes, docx: bytes) -> Path:
-    """Write a handout's two files; the path of its PDF in the staging folder."""
+def _put_handout(staging: Staging, form: FormDoc,
+                 pdf: bytes | Callable[[BinaryIO], None], docx: bytes) -> Path:
+    """Write a handout's two files (the PDF as bytes, or by what writes it); the path of
+    its PDF in the staging folder."""
     label = form.context["doc"].label
     stem = (f"{fold(label).replace(' ', '-')}-" if label else "") + form.file_stem
     staging.put(f"{stem}.docx", docx)
-    return staging.put(f"{stem}.pdf", pdf)
+    if isinstance(pdf, bytes):
+        return staging.put(f"{stem}.pdf", pdf)
+    return staging.write(f"{stem}.pdf", pdf)
 
 
 def joined_handout(form: FormDoc, parts: list[Path], renderer: Renderer,
-                   cache: FormCache | None) -> tuple[bytes, bytes]:
-    """The file of every member's handout of a form, to print at once (PDF and Word):
-    the members' own PDFs, each numbered as its own document (typography.md "Page": from
-    its second page on), bound one after another. Printed and handed out, every member's
-    pages are those of their own file. Each member's part starts on a page of its own,
-    so these are the pages a layout of the whole file gives (tests/test_paper.py), laid
-    out once instead of twice: `prepare` for 250 members took 85 s and 1.2 GB, the whole
-    file alone holding 800 MiB in one process."""
+                   cache: FormCache | None
+                   ) -> tuple[bytes | Callable[[BinaryIO], None], bytes]:
+    """The file of every member's handout of a form, to print at once: its PDF (or what
+    writes it), and its Word file. The PDF is the members' own PDFs, each numbered as its own
+    document (typography.md "Page": from its second page on), bound one after another
+    and written part by part (pipeline/pdfjoin.py). Printed and handed out, every
+    member's pages are those of their own file. Each member's part starts on a page of
+    its own, so these are the pages a layout of the whole file gives
+    (tests/test_paper.py), laid out once instead of twice: `prepare` for 250 members took
+    85 s and 1.2 GB, the whole file alone holding 800 MiB in one process."""
+    keys = [cache.key(renderer.html(form.template, **form.context))] if cache else []
     if not parts:
         rendered = render_forms([form], renderer, 1, silent, cache)[0]
         return standalone_pdf(rendered.pdf, renderer), rendered.docx
-    seed = hashlib.sha256()
-    for part in parts:
-        seed.update(hashlib.sha256(part.read_bytes()).digest())
-    keys = [cache.key(renderer.html(form.template, **form.context))] if cache else []
-    return (write_identified(joined_writer(parts), seed.digest()),
-            word_files([form], renderer, cache, keys)[0])
+    return (lambda handle: join_files(parts, handle)), word_files([form], renderer, cache,
+                                                                  keys)[0]
 
 
 def form_cache(renderer: Renderer, use: bool) -> FormCache | None:

@@ -22,9 +22,10 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from pipeline.errors import HosoError
 
@@ -97,12 +98,21 @@ class Staging:
 
     def put(self, name: str, data: bytes) -> Path:
         """Write one output file; its path in the staging folder, to read it back."""
+        return self.write(name, lambda handle: handle.write(data))
+
+    def write(self, name: str, fill: Callable[[BinaryIO], object]) -> Path:
+        """Write one output file with `fill`, which writes into the open file."""
         if not _safe(name) or name in self.names:
             raise ValueError(f"tên tệp kết quả không hợp lệ hoặc trùng: {name}")
-        with os_errors(self.folder / name):
-            _write_synced(self.folder / name, data)
+        path = self.folder / name
+        with os_errors(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as handle:
+                fill(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
         self.names.append(name)
-        return self.folder / name
+        return path
 
 
 @contextmanager

@@ -161,6 +161,31 @@ def test_the_file_to_print_is_every_members_own_file_page_for_page(
     assert images(parts) == images(one_pass)
 
 
+def test_the_joined_file_is_written_part_by_part_and_reads_strictly(
+        prepared_qd366: PrepareResult, tmp_path: Path) -> None:
+    """pipeline/pdfjoin.py: the pages keep their parts' content streams byte for byte,
+    a strict reader accepts the file, and the same parts give the same bytes."""
+    import io
+
+    from pipeline.pdfjoin import join_files
+
+    parts = sorted(prepared_qd366.out.glob("*ban-kiem-diem-ca-nhan-*.pdf"))[:4]
+    files = []
+    for _ in range(2):
+        buffer = io.BytesIO()
+        join_files(parts, buffer)
+        files.append(buffer.getvalue())
+    assert files[0] == files[1]
+    joined = PdfReader(io.BytesIO(files[0]), strict=True)
+    sources = [page for part in parts for page in PdfReader(part).pages]
+    assert len(joined.pages) == len(sources)
+    for page, source in zip(joined.pages, sources, strict=True):
+        assert page.get_contents().get_data() == source.get_contents().get_data()  # type: ignore[union-attr]
+        assert page.extract_text() == source.extract_text()
+    assert joined.metadata is not None and joined.metadata.title == \
+        PdfReader(parts[0]).metadata.title  # type: ignore[union-attr]
+
+
 def images(pdf: bytes) -> list[bytes]:
     import pypdfium2 as pdfium
 
