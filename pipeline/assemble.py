@@ -165,19 +165,36 @@ def _part_pages(part: Part) -> list[PageObject]:
     return pages
 
 
+def early_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer) -> list[str]:
+    """The HTML of the binding's own pages that do not wait for the forms: the page
+    numbers 0–63 and the pages standing for missing items. A build lays them out with
+    the forms, in the renderers, rather than after them in the main process (0.5 s of
+    a đảng bộ build's 4)."""
+    placeholders = _placeholder_html(unit, parts, renderer)
+    return [_stamp_html(renderer, 0), *([placeholders] if placeholders else [])]
+
+
 def _placeholder_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer
                        ) -> list[PageObject]:
+    html = _placeholder_html(unit, parts, renderer)
+    return _pdf_pages(renderer.cached_pdf(html)) if html else []
+
+
+def _placeholder_html(unit: Unit, parts: Sequence[Part], renderer: Renderer) -> str | None:
     missing = [p for p in parts if p.status is Status.MISSING]
     if not missing:
-        return []
+        return None
     rows = [{"number": p.number, "person": p.person_name, "title": p.title,
              "reason": p.reason} for p in missing]
-    return _render_pdf_pages(renderer, "_placeholder.html", placeholders=rows, unit=unit)
+    return renderer.html("_placeholder.html", placeholders=rows, unit=unit)
 
 
 def _render_pdf_pages(renderer: Renderer, template: str, **context: object
                       ) -> list[PageObject]:
-    pdf = renderer.cached_pdf(renderer.html(template, **context))
+    return _pdf_pages(renderer.cached_pdf(renderer.html(template, **context)))
+
+
+def _pdf_pages(pdf: bytes) -> list[PageObject]:
     return list(PdfReader(io.BytesIO(pdf)).pages)
 
 
@@ -274,11 +291,15 @@ def stamp_page(renderer: Renderer, number: int) -> PageObject:
     numbers for the 1,000 pages of a handout file of 250 members.)"""
     chunk = number // STAMPS_AT_ONCE
     if chunk not in renderer.stamp_pages:
-        first = chunk * STAMPS_AT_ONCE
-        numbers = list(range(first, first + STAMPS_AT_ONCE))
-        renderer.stamp_pages[chunk] = _render_pdf_pages(renderer, "_stamp.html",
-                                                        numbers=numbers, t=TYPOGRAPHY)
+        pdf = renderer.cached_pdf(_stamp_html(renderer, chunk))
+        renderer.stamp_pages[chunk] = _pdf_pages(pdf)
     return renderer.stamp_pages[chunk][number % STAMPS_AT_ONCE]
+
+
+def _stamp_html(renderer: Renderer, chunk: int) -> str:
+    first = chunk * STAMPS_AT_ONCE
+    return renderer.html("_stamp.html", numbers=list(range(first, first + STAMPS_AT_ONCE)),
+                         t=TYPOGRAPHY)
 
 
 def stamp_source(renderer: Renderer) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,8 +75,11 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
     target = claim(out or default_out(unit_dir, unit.slug), unit_dir)
     assessment = assess(unit, profile)
     renderer = Renderer()
-    forms = render_forms(plan_forms(unit, profile, assessment), renderer, jobs, progress,
-                         form_cache(renderer, use_cache))
+    plan = plan_forms(unit, profile, assessment)
+    ahead = assemble.early_pages(unit, assemble.plan_parts(unit, profile, assessment,
+                                                           rendered_keys(plan)), renderer)
+    forms = render_forms(plan, renderer, jobs, progress, form_cache(renderer, use_cache),
+                         ahead=ahead)
     notify(progress, "bind", 0, 1)
     parts = assemble.plan_parts(unit, profile, assessment, rendered_by_key(forms))
     dossier = assemble.bind(unit, profile, assessment, parts, renderer)
@@ -322,15 +325,17 @@ def form_cache(renderer: Renderer, use: bool) -> FormCache | None:
 
 
 def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
-                 progress: ProgressCallback = silent,
-                 cache: FormCache | None = None, bound_after: int = 0) -> list[RenderedForm]:
+                 progress: ProgressCallback = silent, cache: FormCache | None = None,
+                 bound_after: int = 0, ahead: Sequence[str] = ()) -> list[RenderedForm]:
     """HTML and DOCX in this process; PDF in `jobs` processes (WeasyPrint is the slow
     part), while this process writes the Word files.
 
     With `jobs` 0, all cores are used once there are enough forms to pay for the workers
     (benchmarks/bench_build.py: 8 forms render about 25 % faster on 2 cores, 5 barely).
     With a `cache`, only the forms whose HTML is new are rendered. `bound_after` forms
-    are made by the caller afterwards: the progress counts them in its total.
+    are made by the caller afterwards: the progress counts them in its total. The HTML
+    pages `ahead` (the binding's own, not forms) are laid out by the renderers first,
+    when there are renderers, and left in `renderer.early` for the binding.
     """
     htmls = [renderer.html(f.template, **f.context) for f in forms]
     keys = [cache.key(html) for html in htmls] if cache else []
@@ -348,6 +353,8 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
             # Submitted now; the Word files are written meanwhile, and the forms the
             # renderers finish are heard between two Word files, so that the progress
             # moves while they are written (1,000 members: 10 s of Word files).
+            early = {pool.submit(_render_pdf, html): html for html in ahead
+                     if not (cache and cache.get(cache.key(html)))}
             pending = {pool.submit(_render_pdf, htmls[i]): i for i in missing}
             heard = len(forms) - len(missing)
 
@@ -362,6 +369,10 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
 
             docxs = word_files(forms, renderer, cache, keys, lambda: collect(False))
             collect(True)
+            for future, html in early.items():
+                renderer.early[html] = future.result()
+                if cache:
+                    cache.put(cache.key(html), renderer.early[html])
         except BaseException:
             # Ctrl-C or SIGTERM: drop the queued forms, end the workers now and wait for
             # the pool's manager thread, so that none of the pool outlives this call:

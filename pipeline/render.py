@@ -148,6 +148,9 @@ class Renderer:
         # Set by a build that uses the cache: the cover, contents, placeholders and
         # page-number overlays are then taken from it too (cached_pdf).
         self.cache: FormCache | None = None
+        # PDFs laid out ahead, by their HTML: the binding's pages that a build renders
+        # with its forms (assemble.early_pages).
+        self.early: dict[str, bytes] = {}
         self.window_rows = WINDOW_ROWS  # rows per window of a long list (chunks.py)
 
     def html(self, template: str, **context: Any) -> str:
@@ -169,7 +172,10 @@ class Renderer:
         return normalize_zip(buffer.getvalue())
 
     def cached_pdf(self, html: str) -> bytes:
-        """`pdf`, or the same bytes from the cache when this HTML was rendered before."""
+        """`pdf`, or the same bytes laid out ahead, or from the cache when this HTML was
+        rendered before."""
+        if html in self.early:
+            return self.early[html]
         if self.cache is None:
             return self.pdf(html)
         key = self.cache.key(html)

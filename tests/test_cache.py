@@ -69,6 +69,20 @@ def test_a_cached_rebuild_renders_nothing_and_gives_the_same_bytes(
         assert (tmp_path / "b" / name).read_bytes() == cold
 
 
+def test_the_bindings_pages_laid_out_ahead_are_cached_too(
+        renders: list[str], tmp_path: Path, built_chi_bo: BuildResult) -> None:
+    """With renderers, the page numbers and the missing items' pages are laid out with
+    the forms (assemble.early_pages), and kept like them."""
+    build(CHI_BO, tmp_path / "a", jobs=2, use_cache=True)
+    first = len(renders)
+    assert any("Số trang" in html for html in renders)  # the overlays, laid out ahead
+    build(CHI_BO, tmp_path / "b", jobs=2, use_cache=True)
+    assert len(renders) == first
+    for out in ("a", "b"):
+        assert (tmp_path / out / "ho-so.pdf").read_bytes() == \
+            (built_chi_bo.out / "ho-so.pdf").read_bytes()
+
+
 def test_one_members_change_renders_only_the_forms_that_show_them(
         renders: list[str], tmp_path: Path, unit_copy: Copy) -> None:
     unit = unit_copy(CHI_BO)
