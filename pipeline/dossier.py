@@ -8,8 +8,9 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -262,10 +263,12 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
     joined = [h.form for h in handouts if h.joins]
     parts: dict[str, list[Path]] = {form.form: [] for form in joined}
     heard = Monotonic(progress, len(handouts))
-    with staged_output(target, "prepare", forbidden=unit_dir) as staging:
+    jobs = pool_size(jobs, len(own))
+    with staged_output(target, "prepare", forbidden=unit_dir) as staging, \
+            renderers(renderer, jobs, cache) if jobs > 1 else nullcontext() as pool:
         for start in range(0, len(own), PREPARE_BATCH):
             batch = render_forms(own[start:start + PREPARE_BATCH], renderer, jobs,
-                                 heard.after(start), cache)
+                                 heard.after(start), cache, pool=pool)
             for f in batch:
                 own_file = _put_handout(staging, f.form, standalone_pdf(f.pdf, renderer),
                                         f.docx)
@@ -326,12 +329,12 @@ def form_cache(renderer: Renderer, use: bool) -> FormCache | None:
 
 def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
                  progress: ProgressCallback = silent, cache: FormCache | None = None,
-                 bound_after: int = 0, ahead: Sequence[str] = ()) -> list[RenderedForm]:
+                 bound_after: int = 0, ahead: Sequence[str] = (),
+                 pool: ProcessPoolExecutor | None = None) -> list[RenderedForm]:
     """HTML and DOCX in this process; PDF in `jobs` processes (WeasyPrint is the slow
-    part), while this process writes the Word files.
+    part; `pool_size`), or in the caller's `pool` of `renderers`, while this process
+    writes the Word files.
 
-    With `jobs` 0, all cores are used once there are enough forms to pay for the workers
-    (benchmarks/bench_build.py: 8 forms render about 25 % faster on 2 cores, 5 barely).
     With a `cache`, only the forms whose HTML is new are rendered. `bound_after` forms
     are made by the caller afterwards: the progress counts them in its total. The HTML
     pages `ahead` (the binding's own, not forms) are laid out by the renderers first,
@@ -343,19 +346,16 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
     missing = [index for index, pdf in enumerate(pdfs) if pdf is None]
     total = len(forms) + bound_after
     notify(progress, "render", len(forms) - len(missing), total)
-    if jobs <= 0:
-        jobs = (os.cpu_count() or 1) if len(missing) >= AUTO_PARALLEL_FORMS else 1
-    if jobs > 1 and len(missing) > 1:
-        renderer.engine  # noqa: B018  WeasyPrint loaded once here, not in every worker
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
-                                   initargs=(cache,))
-        try:
+    jobs = pool_size(jobs, len(missing))
+    if len(missing) > 1 and (pool is not None or jobs > 1):
+        with nullcontext(pool) if pool is not None else renderers(renderer, jobs, cache) \
+                as workers:
             # Submitted now; the Word files are written meanwhile, and the forms the
             # renderers finish are heard between two Word files, so that the progress
             # moves while they are written (1,000 members: 10 s of Word files).
-            early = {pool.submit(_render_pdf, html): html for html in ahead
+            early = {workers.submit(_render_pdf, html): html for html in ahead
                      if not (cache and cache.get(cache.key(html)))}
-            pending = {pool.submit(_render_pdf, htmls[i]): i for i in missing}
+            pending = {workers.submit(_render_pdf, htmls[i]): i for i in missing}
             heard = len(forms) - len(missing)
 
             def collect(block: bool) -> None:
@@ -373,18 +373,6 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
                 renderer.early[html] = future.result()
                 if cache:
                     cache.put(cache.key(html), renderer.early[html])
-        except BaseException:
-            # Ctrl-C or SIGTERM: drop the queued forms, end the workers now and wait for
-            # the pool's manager thread, so that none of the pool outlives this call:
-            # CPython's exit handler for pools races with a manager thread still
-            # closing its pipe, and printed a traceback after "Đã dừng".
-            pool.shutdown(wait=False, cancel_futures=True)
-            workers = getattr(pool, "_processes", None) or {}  # pid → Process
-            for process in list(workers.values()):
-                process.terminate()
-            pool.shutdown(wait=True)
-            raise
-        pool.shutdown()
     else:
         for done, index in enumerate(missing, start=1):
             pdfs[index] = renderer.pdf(htmls[index])
@@ -397,6 +385,38 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
     rendered = [pdf for pdf in pdfs if pdf is not None]
     assert len(rendered) == len(forms)
     return [RenderedForm(*parts) for parts in zip(forms, rendered, docxs, strict=True)]
+
+
+def pool_size(jobs: int, forms: int) -> int:
+    """`jobs`, or with 0 every core once there are enough forms to pay for the workers
+    (benchmarks/bench_build.py: 8 forms render about 25 % faster on 2 cores, 5 barely)."""
+    if jobs > 0:
+        return jobs
+    return (os.cpu_count() or 1) if forms >= AUTO_PARALLEL_FORMS else 1
+
+
+@contextmanager
+def renderers(renderer: Renderer, jobs: int, cache: FormCache | None
+              ) -> Iterator[ProcessPoolExecutor]:
+    """`jobs` rendering processes, for one `render_forms` call or several (the batches
+    of `prepare` share them: workers forked again for each batch started from a larger
+    main process, and their copies of its pages took the tree from 410 to 490 MiB)."""
+    renderer.engine  # noqa: B018  WeasyPrint loaded once here, not in every worker
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(cache,))
+    try:
+        yield pool
+    except BaseException:
+        # Ctrl-C or SIGTERM: drop the queued forms, end the workers now and wait for the
+        # pool's manager thread, so that none of the pool outlives this call: CPython's
+        # exit handler for pools races with a manager thread still closing its pipe,
+        # and printed a traceback after "Đã dừng".
+        pool.shutdown(wait=False, cancel_futures=True)
+        workers = getattr(pool, "_processes", None) or {}  # pid → Process
+        for process in list(workers.values()):
+            process.terminate()
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown()
 
 
 def word_files(forms: list[FormDoc], renderer: Renderer, cache: FormCache | None,
