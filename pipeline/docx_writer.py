@@ -21,9 +21,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import BinaryIO
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -553,3 +556,64 @@ def _mark_vmerge(cell: _Cell, restart: bool) -> None:
     merge = cell._tc.get_or_add_tcPr().get_or_add_vMerge()
     if restart:
         merge.set(qn("w:val"), "restart")
+
+
+def join_word_files(parts: Sequence[Path], out: BinaryIO) -> None:
+    """Write to `out` the Word file of every part (Word files of one template, one per
+    member), each a section of its own numbered from its second page as in its own
+    file, streamed part by part: docxtpl filling the template once for all 1,000
+    members of a large đảng bộ held 600 MiB.
+
+    The parts share the template's styles, numbering, header and relationships, so the
+    first part's package is kept and the others' bodies follow its own. Each part but
+    the last ends with a paragraph that closes its section (a new page, numbers
+    restarting at 1); it is smaller than the empty paragraph Word puts after a document's
+    last table, so no part takes more pages than in its own file."""
+    with zipfile.ZipFile(parts[0]) as first:
+        names = sorted(first.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for name in names:
+                info = zipfile.ZipInfo(name, FIXED_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                if name != "word/document.xml":
+                    target.writestr(info, first.read(name))
+                    continue
+                opening = _split_body(first.read(name))[0]
+                with target.open(info, "w", force_zip64=True) as document:
+                    document.write(opening)
+                    for index, part in enumerate(parts):
+                        with zipfile.ZipFile(part) as source:
+                            _, body, section = _split_body(source.read(name))
+                        section = _restart_numbers(section)
+                        document.write(body)
+                        document.write(section if index == len(parts) - 1 else
+                                       SECTION_BREAK % section)
+                    document.write(b"</w:body></w:document>")
+
+
+# Closes a section; 1 pt high, so that it never adds a page (join_word_files).
+SECTION_BREAK = (b'<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" '
+                 b'w:lineRule="exact"/><w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr>'
+                 b'%s</w:pPr></w:p>')
+
+
+def _split_body(document: bytes) -> tuple[bytes, bytes, bytes]:
+    """A document.xml as: everything up to <w:body>, the body's content, and the
+    body's own (last) section properties."""
+    start = document.index(b"<w:body>") + len(b"<w:body>")
+    end = document.rindex(b"</w:body>")
+    section = document.rfind(b"<w:sectPr", start, end)
+    if section < 0 or not document[start:end].endswith(b"</w:sectPr>"):
+        raise ValueError("tệp Word không có thuộc tính trang ở cuối thân văn bản")
+    return document[:start], document[start:section], document[section:end]
+
+
+def _restart_numbers(section: bytes) -> bytes:
+    """The section properties with page numbers starting again at 1 (w:pgNumType sits
+    before w:cols in the schema's order)."""
+    section = re.sub(rb"<w:pgNumType\b[^>]*/>", b"", section)
+    restart = b'<w:pgNumType w:start="1"/>'
+    at = section.find(b"<w:cols")
+    if at < 0:
+        at = section.rindex(b"</w:sectPr>")
+    return section[:at] + restart + section[at:]

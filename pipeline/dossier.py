@@ -20,6 +20,7 @@ from pypdf import PdfReader, PdfWriter
 from pipeline import assemble
 from pipeline.assemble import BoundDossier, Status
 from pipeline.cache import FormCache, cache_folder, engine_salt
+from pipeline.docx_writer import join_word_files
 from pipeline.errors import HosoError, InputError, Problem
 from pipeline.forms import FormDoc, FormRequest, build_form
 from pipeline.load import load_unit, regime_hint
@@ -287,35 +288,39 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
 PREPARE_BATCH = 256  # forms rendered, then written, at a time
 
 
-def _put_handout(staging: Staging, form: FormDoc,
-                 pdf: bytes | Callable[[BinaryIO], None], docx: bytes) -> Path:
-    """Write a handout's two files (the PDF as bytes, or by what writes it); the path of
-    its PDF in the staging folder."""
+def _put_handout(staging: Staging, form: FormDoc, pdf: bytes | Writer,
+                 docx: bytes | Writer) -> Path:
+    """Write a handout's two files (as bytes, or by what writes them); the path of its
+    PDF in the staging folder, its Word file beside it."""
     label = form.context["doc"].label
     stem = (f"{fold(label).replace(' ', '-')}-" if label else "") + form.file_stem
-    staging.put(f"{stem}.docx", docx)
-    if isinstance(pdf, bytes):
-        return staging.put(f"{stem}.pdf", pdf)
-    return staging.write(f"{stem}.pdf", pdf)
+    for name, data in ((f"{stem}.docx", docx), (f"{stem}.pdf", pdf)):
+        if isinstance(data, bytes):
+            staging.put(name, data)
+        else:
+            staging.write(name, data)
+    return staging.folder / f"{stem}.pdf"
+
+
+Writer = Callable[[BinaryIO], None]  # writes a file into the open file it is given
 
 
 def joined_handout(form: FormDoc, parts: list[Path], renderer: Renderer,
-                   cache: FormCache | None
-                   ) -> tuple[bytes | Callable[[BinaryIO], None], bytes]:
-    """The file of every member's handout of a form, to print at once: its PDF (or what
-    writes it), and its Word file. The PDF is the members' own PDFs, each numbered as its own
-    document (typography.md "Page": from its second page on), bound one after another
-    and written part by part (pipeline/pdfjoin.py). Printed and handed out, every
+                   cache: FormCache | None) -> tuple[bytes | Writer, bytes | Writer]:
+    """The files of every member's handout of a form, to print at once: its PDF and its
+    Word file, or what writes them. They bind the members' own files (`parts`, their
+    PDFs; the Word files beside them), part by part (pipeline/pdfjoin.py,
+    docx_writer.join_word_files), each member numbered as their own document
+    (typography.md "Page": from its second page on): printed and handed out, every
     member's pages are those of their own file. Each member's part starts on a page of
-    its own, so these are the pages a layout of the whole file gives
-    (tests/test_paper.py), laid out once instead of twice: `prepare` for 250 members took
-    85 s and 1.2 GB, the whole file alone holding 800 MiB in one process."""
-    keys = [cache.key(renderer.html(form.template, **form.context))] if cache else []
+    its own, so the PDF's pages are those a layout of the whole file gives
+    (tests/test_paper.py), laid out once instead of twice: `prepare` for 250 members
+    took 85 s and 1.2 GB, the whole file alone holding 800 MiB in one process."""
     if not parts:
         rendered = render_forms([form], renderer, 1, silent, cache)[0]
         return standalone_pdf(rendered.pdf, renderer), rendered.docx
-    return (lambda handle: join_files(parts, handle)), word_files([form], renderer, cache,
-                                                                  keys)[0]
+    words = [part.with_suffix(".docx") for part in parts]
+    return (lambda out: join_files(parts, out)), (lambda out: join_word_files(words, out))
 
 
 def form_cache(renderer: Renderer, use: bool) -> FormCache | None:

@@ -186,6 +186,25 @@ def test_the_joined_file_is_written_part_by_part_and_reads_strictly(
         PdfReader(parts[0]).metadata.title  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("form", ["ban-kiem-diem-ca-nhan", "phieu-xin-y-kien-noi-cu-tru"])
+def test_the_word_file_to_print_is_every_members_own_word_file_section_by_section(
+        form: str, prepared_qd366: PrepareResult) -> None:
+    """docx_writer.join_word_files: one section per member, in order, each with the
+    member's own paragraphs and its page numbers starting again at 1."""
+    folder = prepared_qd366.out
+    (combined,) = folder.glob(f"*{form}.docx")
+    own = sorted(folder.glob(f"*{form}-*.docx"))
+    joined = docx.Document(str(combined))
+    assert len(joined.sections) == len(own) == 15
+    texts = [p.text for p in joined.paragraphs if p.text.strip()]
+    assert texts == [p.text for path in own for p in docx.Document(str(path)).paragraphs
+                     if p.text.strip()]
+    for section in joined.sections:
+        restart = section._sectPr.find(qn("w:pgNumType"))
+        assert restart is not None and restart.get(qn("w:start")) == "1"
+        assert section.different_first_page_header_footer  # no number on its first page
+
+
 def images(pdf: bytes) -> list[bytes]:
     import pypdfium2 as pdfium
 
