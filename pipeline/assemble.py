@@ -297,6 +297,7 @@ def stamp_page(renderer: Renderer, number: int) -> PageObject:
 
 
 def _stamp_html(renderer: Renderer, chunk: int) -> str:
+    """The overlays of numbers 64 × chunk to 64 × chunk + 63."""
     first = chunk * STAMPS_AT_ONCE
     return renderer.html("_stamp.html", numbers=list(range(first, first + STAMPS_AT_ONCE)),
                          t=TYPOGRAPHY)

@@ -35,8 +35,10 @@ from pipeline.paths import FONTS
 DEFAULT_LIMIT = 512 * 1024 * 1024
 TAG_SIZE = 32
 CUT_MAGIC = b"hoso-cut:"  # where the next window of a long list starts (render.py)
+BUILT_MAGIC = b"hoso-built"  # this unit folder was built with this cache (dossier.py)
 # Each kind's first bytes; "numbered" is a form's PDF numbered on its own (mau/*.pdf).
-MAGIC = {"pdf": b"%PDF-", "docx": b"PK\x03\x04", "cut": CUT_MAGIC, "numbered": b"%PDF-"}
+MAGIC = {"pdf": b"%PDF-", "docx": b"PK\x03\x04", "cut": CUT_MAGIC, "numbered": b"%PDF-",
+         "built": BUILT_MAGIC}
 
 
 def cache_folder() -> Path:
@@ -83,6 +85,10 @@ class FormCache:
         for part in parts:
             digest.update(hashlib.sha256(part).digest())
         return digest.hexdigest()
+
+    def has(self, key: str, kind: str = "pdf") -> bool:
+        """Whether an entry is there, unchecked: a hint, never a reason to trust it."""
+        return self._path(key, kind).is_file()
 
     def get(self, key: str, kind: str = "pdf") -> bytes | None:
         path = self._path(key, kind)

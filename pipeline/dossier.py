@@ -19,7 +19,7 @@ from pypdf import PdfReader, PdfWriter
 
 from pipeline import assemble
 from pipeline.assemble import BoundDossier, Status
-from pipeline.cache import FormCache, cache_folder, engine_salt
+from pipeline.cache import BUILT_MAGIC, FormCache, cache_folder, engine_salt
 from pipeline.docx_writer import join_word_files
 from pipeline.errors import HosoError, InputError, Problem
 from pipeline.forms import FormDoc, FormRequest, build_form
@@ -72,16 +72,24 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
     chooses it (profiles.choose_profile). `progress` hears of each rendered form, the
     binding and the writing. With `use_cache`, forms rendered before are taken from the
     user's cache (pipeline/cache.py)."""
-    profile = unit_profile(unit_dir, profile_name)
-    unit = load_for(unit_dir, profile)
-    target = claim(out or default_out(unit_dir, unit.slug), unit_dir)
-    assessment = assess(unit, profile)
     renderer = Renderer()
-    plan = plan_forms(unit, profile, assessment)
-    ahead = assemble.early_pages(unit, assemble.plan_parts(unit, profile, assessment,
-                                                           rendered_keys(plan)), renderer)
-    forms = render_forms(plan, renderer, jobs, progress, form_cache(renderer, use_cache),
-                         ahead=ahead)
+    cache = form_cache(renderer, use_cache)
+    # A rebuild of a unit built before with this cache usually lays out a few forms:
+    # one renderer starts first and loads WeasyPrint (0.4 s) on the other core while
+    # this process reads the unit, and this process never loads it.
+    seen = cache.key(f"hoso-built:{unit_dir.resolve()}") if cache else ""
+    warm = bool(cache and cache.has(seen, "built")) and pool_size(jobs, AUTO_PARALLEL_FORMS) > 1
+    with renderers(renderer, 1, cache, warm=True) if warm else nullcontext() as pool:
+        profile = unit_profile(unit_dir, profile_name)
+        unit = load_for(unit_dir, profile)
+        target = claim(out or default_out(unit_dir, unit.slug), unit_dir)
+        assessment = assess(unit, profile)
+        plan = plan_forms(unit, profile, assessment)
+        ahead = assemble.early_pages(unit, assemble.plan_parts(
+            unit, profile, assessment, rendered_keys(plan)), renderer)
+        forms = render_forms(plan, renderer, jobs, progress, cache, ahead=ahead, pool=pool)
+    if cache:
+        cache.put(seen, BUILT_MAGIC, "built")
     notify(progress, "bind", 0, 1)
     parts = assemble.plan_parts(unit, profile, assessment, rendered_by_key(forms))
     dossier = assemble.bind(unit, profile, assessment, parts, renderer)
@@ -335,7 +343,7 @@ def form_cache(renderer: Renderer, use: bool) -> FormCache | None:
 def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
                  progress: ProgressCallback = silent, cache: FormCache | None = None,
                  bound_after: int = 0, ahead: Sequence[str] = (),
-                 pool: ProcessPoolExecutor | None = None) -> list[RenderedForm]:
+                 pool: RenderPool | None = None) -> list[RenderedForm]:
     """HTML and DOCX in this process; PDF in `jobs` processes (WeasyPrint is the slow
     part; `pool_size`), or in the caller's `pool` of `renderers`, while this process
     writes the Word files.
@@ -352,7 +360,9 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
     total = len(forms) + bound_after
     notify(progress, "render", len(forms) - len(missing), total)
     jobs = pool_size(jobs, len(missing))
-    if len(missing) > 1 and (pool is not None or jobs > 1):
+    if pool is not None and len(missing) >= AUTO_PARALLEL_FORMS and pool.size < jobs:
+        pool = None  # a warm renderer for a few forms; these many want every core
+    if missing and (pool is not None or (jobs > 1 and len(missing) > 1)):
         with nullcontext(pool) if pool is not None else renderers(renderer, jobs, cache) \
                 as workers:
             # Submitted now; the Word files are written meanwhile, and the forms the
@@ -373,6 +383,10 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
                     notify(progress, "render", heard, total)
 
             docxs = word_files(forms, renderer, cache, keys, lambda: collect(False))
+            if len(missing) == len(forms):
+                # Nothing was cached, so neither are the binding's contents and cover,
+                # which this process lays out: load WeasyPrint while the renderers end.
+                renderer.engine  # noqa: B018
             collect(True)
             for future, html in early.items():
                 renderer.early[html] = future.result()
@@ -400,28 +414,41 @@ def pool_size(jobs: int, forms: int) -> int:
     return (os.cpu_count() or 1) if forms >= AUTO_PARALLEL_FORMS else 1
 
 
+class RenderPool(ProcessPoolExecutor):
+    """`size` rendering processes (`_start_worker`), WeasyPrint loaded in each if `warm`."""
+
+    def __init__(self, size: int, cache: FormCache | None, warm: bool) -> None:
+        super().__init__(max_workers=size, initializer=_start_worker, initargs=(cache, warm))
+        self.size = size
+
+
 @contextmanager
-def renderers(renderer: Renderer, jobs: int, cache: FormCache | None
-              ) -> Iterator[ProcessPoolExecutor]:
+def renderers(renderer: Renderer, jobs: int, cache: FormCache | None, warm: bool = False
+              ) -> Iterator[RenderPool]:
     """`jobs` rendering processes, for one `render_forms` call or several (the batches
     of `prepare` share them: workers forked again for each batch started from a larger
-    main process, and their copies of its pages took the tree from 410 to 490 MiB)."""
-    renderer.engine  # noqa: B018  WeasyPrint loaded once here, not in every worker
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, initargs=(cache,))
+    main process, and their copies of its pages took the tree from 410 to 490 MiB).
+
+    WeasyPrint is loaded here once, before they fork; or, `warm`, they start at once
+    and each loads it, in parallel with what this process does meanwhile."""
+    if not warm:
+        renderer.engine  # noqa: B018  loaded once here, not in every worker
+    pool = RenderPool(jobs, cache, warm)
+    if warm:
+        pool.submit(_ready)  # the first task starts every worker (fork)
     try:
         yield pool
-    except BaseException:
-        # Ctrl-C or SIGTERM: drop the queued forms, end the workers now and wait for the
-        # pool's manager thread, so that none of the pool outlives this call: CPython's
-        # exit handler for pools races with a manager thread still closing its pipe,
-        # and printed a traceback after "Đã dừng".
+    finally:
+        # Done, or Ctrl-C or SIGTERM: drop what is queued, end the workers now (a warm
+        # one may still be loading WeasyPrint for nothing, when every form was cached)
+        # and wait for the pool's manager thread, so that none of the pool outlives
+        # this call: CPython's exit handler for pools races with a manager thread still
+        # closing its pipe, and printed a traceback after "Đã dừng".
         pool.shutdown(wait=False, cancel_futures=True)
         workers = getattr(pool, "_processes", None) or {}  # pid → Process
         for process in list(workers.values()):
             process.terminate()
         pool.shutdown(wait=True)
-        raise
-    pool.shutdown()
 
 
 def word_files(forms: list[FormDoc], renderer: Renderer, cache: FormCache | None,
@@ -457,11 +484,11 @@ AUTO_PARALLEL_FORMS = 6
 _WORKER: Renderer | None = None
 
 
-def _start_worker(cache: FormCache | None) -> None:
+def _start_worker(cache: FormCache | None, load_engine: bool) -> None:
     """A rendering process: its own renderer, lent the cache for the windows of long
-    lists (pipeline/chunks.py). Workers leave Ctrl-C and SIGTERM to the main process,
-    which cleans up and stops them; a worker interrupted on its own would only print a
-    traceback."""
+    lists (pipeline/chunks.py), with WeasyPrint loaded now if asked. Workers leave
+    Ctrl-C and SIGTERM to the main process, which cleans up and stops them; a worker
+    interrupted on its own would only print a traceback."""
     import signal
 
     global _WORKER
@@ -469,6 +496,12 @@ def _start_worker(cache: FormCache | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER = Renderer()
     _WORKER.cache = cache
+    if load_engine:
+        _WORKER.engine  # noqa: B018
+
+
+def _ready() -> None:
+    """A task that does nothing: submitted first, it starts the workers."""
 
 
 def _render_pdf(html: str) -> bytes:

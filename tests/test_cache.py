@@ -181,3 +181,32 @@ def test_one_or_many_workers_give_the_same_bytes(tmp_path: Path,
     for name in ("ho-so.pdf", "mau/muc-09-qd-xep-loai-dang-vien.pdf"):
         assert (one.out / name).read_bytes() == (two.out / name).read_bytes() \
             == (built_chi_bo.out / name).read_bytes()
+
+
+def test_a_rebuild_lays_out_the_changed_forms_in_a_renderer_started_first(
+        tmp_path: Path, unit_copy: Copy) -> None:
+    """After a build, a rebuild starts one renderer that loads WeasyPrint while the unit
+    is read; the changed forms are laid out there, so the main process never loads it,
+    and the output is the cold build's."""
+    import os
+    import subprocess
+    import sys
+
+    unit = unit_copy(CHI_BO)
+    env = dict(os.environ, HOSO_CACHE_DIR=str(tmp_path / "cache"))
+    script = ("import sys; from pathlib import Path; from pipeline.dossier import build; "
+              "build(Path(sys.argv[1]), Path(sys.argv[2]), jobs=2, use_cache=True); "
+              "print('weasyprint' in sys.modules)")
+
+    def rebuild(out: str) -> str:
+        done = subprocess.run([sys.executable, "-c", script, str(unit), str(tmp_path / out)],
+                              env=env, capture_output=True, text=True, check=True)
+        assert done.stderr == ""
+        return done.stdout.strip()
+
+    assert rebuild("a") == "True"  # the first build lays out everything, binding too
+    edit_csv(unit / "dang-vien.csv", 13, "Chức vụ", "Kỹ thuật viên chính")
+    assert rebuild("b") == "False"
+    cold = build(unit, tmp_path / "c")
+    for name in ("ho-so.pdf", "mau/muc-09-qd-xep-loai-dang-vien.pdf"):
+        assert (tmp_path / "b" / name).read_bytes() == (cold.out / name).read_bytes()
