@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -74,12 +74,7 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
     user's cache (pipeline/cache.py)."""
     renderer = Renderer()
     cache = form_cache(renderer, use_cache)
-    # A rebuild of a unit built before with this cache usually lays out a few forms:
-    # one renderer starts first and loads WeasyPrint (0.4 s) on the other core while
-    # this process reads the unit, and this process never loads it.
-    seen = cache.key(f"hoso-built:{unit_dir.resolve()}") if cache else ""
-    warm = bool(cache and cache.has(seen, "built")) and pool_size(jobs, AUTO_PARALLEL_FORMS) > 1
-    with renderers(renderer, 1, cache, warm=True) if warm else nullcontext() as pool:
+    with rebuild_renderer(renderer, cache, unit_dir, jobs) as pool:
         profile = unit_profile(unit_dir, profile_name)
         unit = load_for(unit_dir, profile)
         target = claim(out or default_out(unit_dir, unit.slug), unit_dir)
@@ -88,8 +83,7 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
         ahead = assemble.early_pages(unit, assemble.plan_parts(
             unit, profile, assessment, rendered_keys(plan)), renderer)
         forms = render_forms(plan, renderer, jobs, progress, cache, ahead=ahead, pool=pool)
-    if cache:
-        cache.put(seen, BUILT_MAGIC, "built")
+    remember_built(cache, unit_dir)
     notify(progress, "bind", 0, 1)
     parts = assemble.plan_parts(unit, profile, assessment, rendered_by_key(forms))
     dossier = assemble.bind(unit, profile, assessment, parts, renderer)
@@ -412,6 +406,27 @@ def pool_size(jobs: int, forms: int) -> int:
     if jobs > 0:
         return jobs
     return (os.cpu_count() or 1) if forms >= AUTO_PARALLEL_FORMS else 1
+
+
+def rebuild_renderer(renderer: Renderer, cache: FormCache | None, unit_dir: Path,
+                     jobs: int) -> AbstractContextManager[RenderPool | None]:
+    """For a rebuild (this cache built this unit folder before), which usually lays out
+    a few forms: one renderer, started now, that loads WeasyPrint (0.4 s) on the other
+    core while this process reads the unit; this process then never loads it. Else
+    nothing: `render_forms` makes its own renderers."""
+    if cache is None or pool_size(jobs, AUTO_PARALLEL_FORMS) < 2 \
+            or not cache.has(_built_key(cache, unit_dir), "built"):
+        return nullcontext()
+    return renderers(renderer, 1, cache, warm=True)
+
+
+def remember_built(cache: FormCache | None, unit_dir: Path) -> None:
+    if cache is not None:
+        cache.put(_built_key(cache, unit_dir), BUILT_MAGIC, "built")
+
+
+def _built_key(cache: FormCache, unit_dir: Path) -> str:
+    return cache.key(f"hoso-built:{unit_dir.resolve()}")
 
 
 class RenderPool(ProcessPoolExecutor):
