@@ -24,6 +24,7 @@ import hmac
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -85,6 +86,14 @@ class FormCache:
         for part in parts:
             digest.update(hashlib.sha256(part).digest())
         return digest.hexdigest()
+
+    def get_or_make(self, key: str, make: Callable[[], bytes], kind: str = "pdf") -> bytes:
+        """The entry, or `make`'s bytes, kept for next time."""
+        data = self.get(key, kind)
+        if data is None:
+            data = make()
+            self.put(key, data, kind)
+        return data
 
     def has(self, key: str, kind: str = "pdf") -> bool:
         """Whether an entry is there, unchecked: a hint, never a reason to trust it."""

@@ -28,7 +28,7 @@ from pipeline.model import Activity, Unit
 from pipeline.output import Staging, claim, staged_output, write_owned
 from pipeline.pdfjoin import join_files
 from pipeline.profiles import ChecklistItem, Profile, available_profiles, choose_profile
-from pipeline.progress import STAGE_LABELS, Monotonic, Progress, ProgressCallback, notify, silent
+from pipeline.progress import Monotonic, ProgressCallback, notify, silent
 from pipeline.render import Renderer, return_freed_memory
 from pipeline.rules import Assessment, Finding, Severity, assess
 from pipeline.signing import sign_pdf
@@ -281,7 +281,7 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
         for index, form in enumerate(joined, start=len(own)):
             pdf, docx = joined_handout(form, parts[form.form], renderer, cache)
             _put_handout(staging, form, pdf, docx)
-            heard(Progress("render", index + 1, len(handouts), STAGE_LABELS["render"]))
+            notify(heard, "render", index + 1, len(handouts))
         notify(progress, "write", 0, 1)
     notify(progress, "write", 1, 1)
     return PrepareResult(target, tuple(sorted(staging.names)))
@@ -336,14 +336,13 @@ def form_cache(renderer: Renderer, use: bool) -> FormCache | None:
 
 def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
                  progress: ProgressCallback = silent, cache: FormCache | None = None,
-                 bound_after: int = 0, ahead: Sequence[str] = (),
+                 ahead: Sequence[str] = (),
                  pool: RenderPool | None = None) -> list[RenderedForm]:
     """HTML and DOCX in this process; PDF in `jobs` processes (WeasyPrint is the slow
     part; `pool_size`), or in the caller's `pool` of `renderers`, while this process
     writes the Word files.
 
-    With a `cache`, only the forms whose HTML is new are rendered. `bound_after` forms
-    are made by the caller afterwards: the progress counts them in its total. The HTML
+    With a `cache`, only the forms whose HTML is new are rendered. The HTML
     pages `ahead` (the binding's own, not forms) are laid out by the renderers first,
     when there are renderers, and left in `renderer.early` for the binding.
     """
@@ -351,7 +350,7 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
     keys = [cache.key(html) for html in htmls] if cache else []
     pdfs: list[bytes | None] = [cache.get(key) for key in keys] if cache else [None] * len(forms)
     missing = [index for index, pdf in enumerate(pdfs) if pdf is None]
-    total = len(forms) + bound_after
+    total = len(forms)
     notify(progress, "render", len(forms) - len(missing), total)
     jobs = pool_size(jobs, len(missing))
     if pool is not None and len(missing) >= AUTO_PARALLEL_FORMS and pool.size < jobs:
@@ -363,7 +362,7 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
             # renderers finish are heard between two Word files, so that the progress
             # moves while they are written (1,000 members: 10 s of Word files).
             early = {workers.submit(_render_pdf, html): html for html in ahead
-                     if not (cache and cache.get(cache.key(html)))}
+                     if not (cache and cache.has(cache.key(html)))}
             pending = {workers.submit(_render_pdf, htmls[i]): i for i in missing}
             heard = len(forms) - len(missing)
 
@@ -485,11 +484,7 @@ def word_files(forms: list[FormDoc], renderer: Renderer, cache: FormCache | None
 
 def _cached_word_file(form: FormDoc, renderer: Renderer, cache: FormCache, key: str) -> bytes:
     word_key = cache.word_key(key, renderer.docx_template(form.form))
-    data = cache.get(word_key, "docx")
-    if data is None:
-        data = renderer.docx(form.form, form.context)
-        cache.put(word_key, data, "docx")
-    return data
+    return cache.get_or_make(word_key, lambda: renderer.docx(form.form, form.context), "docx")
 
 
 LARGE_WORD_FILE = 100 * 1024  # compressed; a list of about 1,500 rows
@@ -566,11 +561,7 @@ def standalone_pdf(pdf: bytes, renderer: Renderer) -> bytes:
     if cache is None:
         return _numbered(pdf, renderer)
     key = cache.derived_key(b"standalone", assemble.stamp_source(renderer), pdf)
-    data = cache.get(key, "numbered")
-    if data is None:
-        data = _numbered(pdf, renderer)
-        cache.put(key, data, "numbered")
-    return data
+    return cache.get_or_make(key, lambda: _numbered(pdf, renderer), "numbered")
 
 
 def _numbered(pdf: bytes, renderer: Renderer) -> bytes:

@@ -12,6 +12,7 @@ byte for byte in their content (tests/test_paper.py compares them pixel by pixel
 from __future__ import annotations
 
 import hashlib
+import io
 from collections import deque
 from pathlib import Path
 from typing import BinaryIO
@@ -52,7 +53,7 @@ class JoinedPdf:
         The first part's title and author become the file's."""
         data = source.read_bytes()
         self.seed.update(hashlib.sha256(data).digest())
-        reader = PdfReader(source)
+        reader = PdfReader(io.BytesIO(data))
         if self.info is None:
             self.info = DictionaryObject({
                 NameObject(key): TextStringObject(str(value))

@@ -178,12 +178,7 @@ class Renderer:
             return self.early[html]
         if self.cache is None:
             return self.pdf(html)
-        key = self.cache.key(html)
-        data = self.cache.get(key)
-        if data is None:
-            data = self.pdf(html)
-            self.cache.put(key, data)
-        return data
+        return self.cache.get_or_make(self.cache.key(html), lambda: self.pdf(html))
 
     def pdf(self, html: str) -> bytes:
         """The form's PDF; a long list is laid out a window of rows at a time
