@@ -4,7 +4,7 @@ tools/make_docx_templates.py uses it to write the docxtpl templates of
 templates/mau/docx/: each layout is HTML with docxtpl tags as text, and this module gives
 it the party-document format (header block, title lines, paragraphs, bordered tables with
 repeated heading rows, the closing block, landscape sections). Fonts and sizes come from
-pipeline/typography.py, like the PDF stylesheet. `normalize_zip` makes every DOCX we
+pipeline/typography.py, like the PDF stylesheet. `zipout.word_file_bytes` makes every DOCX we
 write byte-identical for equal input.
 
 The page model is the PDF's, so that Word (and LibreOffice) break pages where WeasyPrint
@@ -18,7 +18,6 @@ with the lines above it, and the page number in the top margin from the second p
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from collections.abc import Sequence
@@ -40,9 +39,9 @@ from docx.text.paragraph import Paragraph
 
 from pipeline.typography import HEADER_SHARES
 from pipeline.typography import TYPOGRAPHY as T
+from pipeline.zipout import FIXED_TIME, word_file_bytes
 
 VOID = {"br", "meta", "col", "img", "hr", "link"}
-FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
 # Space before and after a paragraph of each class, in points: the paddings of
 # style.css.j2. No paragraph has space before where the one above has space after:
@@ -142,21 +141,7 @@ def html_to_docx(html: str, title: str) -> bytes:
         _page_setup(document.sections[0], landscape=True)
     _page_number_header(document.sections[0])
     _Writer(document, landscape).block(body)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return normalize_zip(buffer.getvalue())
-
-
-def normalize_zip(data: bytes) -> bytes:
-    """Rewrite a zip (DOCX) with fixed timestamps and order, so equal input → equal bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in sorted(source.namelist(), key=lambda n: (n != "[Content_Types].xml", n)):
-            info = zipfile.ZipInfo(name, FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(name))
-    return out.getvalue()
+    return word_file_bytes(document)
 
 
 def _page_number_header(section: object) -> None:

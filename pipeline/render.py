@@ -24,12 +24,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from pipeline.cache import CUT_MAGIC, FormCache
 from pipeline.chunks import WINDOW_ROWS, Window, join_pdfs, lay_out_in_windows, split_rows
 from pipeline.content import GRADES
-from pipeline.docx_writer import keep_signature_with_body, normalize_zip
+from pipeline.docx_writer import keep_signature_with_body
 from pipeline.levels import LEVELS
 from pipeline.paths import TEMPLATES
 from pipeline.scoring import points
 from pipeline.typography import COLUMNS, TYPOGRAPHY
 from pipeline.vntext import number, upper
+from pipeline.zipout import word_file_bytes
 
 if TYPE_CHECKING:
     from pipeline.engine import Engine
@@ -167,9 +168,7 @@ class Renderer:
         template = PatchedOnce(io.BytesIO(self.docx_template(form)))
         template.render(dict(context), jinja_env=self.docx_env, autoescape=True)
         keep_signature_with_body(template.docx.element.body)
-        buffer = io.BytesIO()
-        template.save(buffer)
-        return normalize_zip(buffer.getvalue())
+        return word_file_bytes(template.docx)  # docxtpl's save adds nothing for us
 
     def cached_pdf(self, html: str) -> bytes:
         """`pdf`, or the same bytes laid out ahead, or from the cache when this HTML was

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import load
-from pipeline.docx_writer import normalize_zip
 from pipeline.errors import Problem
 from pipeline.levels import LEVELS
 from pipeline.model import UnitType
 from pipeline.tables import Column, find_table, read_table, workbook_sheets
+from pipeline.zipout import normalize_zip
 
 FIRST_DATA_ROW = 2
 LAST_VALIDATED_ROW = 2000
