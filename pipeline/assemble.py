@@ -128,17 +128,28 @@ def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
     for index, part in enumerate(parts):
         if part.status is Status.MISSING:
             bodies[index] = [placeholders.pop(0)]
+    body_pages = sum(len(b) for b in bodies)
+
+    def toc_html(toc_pages: int) -> str:
+        rows = _toc_rows(_place(parts, bodies, first=2 + toc_pages))
+        return renderer.html("_toc.html", unit=unit, profile=profile, rows=rows)
+
+    def cover_html(toc_pages: int) -> str:
+        return renderer.html("_cover.html", unit=unit, profile=profile,
+                             pages=1 + toc_pages + body_pages)
+
+    # The contents of one page and of two, and their covers, laid out at once by the
+    # build's renderers when they are lent (dossier.lent): the one that fits is ready.
+    renderer.lay_out_ahead([make(n) for n in (1, 2) for make in (toc_html, cover_html)])
     toc_pages = 1
     for _ in range(4):  # the TOC's own length moves every page after it
         placed = _place(parts, bodies, first=2 + toc_pages)
-        toc = _render_pdf_pages(renderer, "_toc.html", unit=unit, profile=profile,
-                                rows=_toc_rows(placed))
+        toc = _pdf_pages(renderer.cached_pdf(toc_html(toc_pages)))
         if len(toc) == toc_pages:
             break
         toc_pages = len(toc)
-    total = 1 + len(toc) + sum(len(b) for b in bodies)
-    cover = _render_pdf_pages(renderer, "_cover.html", unit=unit, profile=profile,
-                              pages=total)
+    total = 1 + len(toc) + body_pages
+    cover = _pdf_pages(renderer.cached_pdf(cover_html(len(toc))))
     writer = PdfWriter()
     for page in [*cover, *toc, *(page for body in bodies for page in body)]:
         writer.add_page(page)
@@ -187,11 +198,6 @@ def _placeholder_html(unit: Unit, parts: Sequence[Part], renderer: Renderer) -> 
     rows = [{"number": p.number, "person": p.person_name, "title": p.title,
              "reason": p.reason} for p in missing]
     return renderer.html("_placeholder.html", placeholders=rows, unit=unit)
-
-
-def _render_pdf_pages(renderer: Renderer, template: str, **context: object
-                      ) -> list[PageObject]:
-    return _pdf_pages(renderer.cached_pdf(renderer.html(template, **context)))
 
 
 def _pdf_pages(pdf: bytes) -> list[PageObject]:

@@ -38,8 +38,9 @@ from pipeline.vntext import fold
 @dataclass(frozen=True)
 class RenderedForm:
     form: FormDoc
-    pdf: bytes
+    pdf: bytes  # as laid out, for the dossier
     docx: bytes
+    numbered: bytes  # the form on its own, numbered from its second page (standalone_pdf)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
     user's cache (pipeline/cache.py)."""
     renderer = Renderer()
     cache = form_cache(renderer, use_cache)
-    with rebuild_renderer(renderer, cache, unit_dir, jobs) as pool:
+    with first_renderers(renderer, cache, unit_dir, jobs) as pool:
         profile = unit_profile(unit_dir, profile_name)
         unit = load_for(unit_dir, profile)
         target = claim(out or default_out(unit_dir, unit.slug), unit_dir)
@@ -83,13 +84,13 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
         ahead = assemble.early_pages(unit, assemble.plan_parts(
             unit, profile, assessment, rendered_keys(plan)), renderer)
         forms = render_forms(plan, renderer, jobs, progress, cache, ahead=ahead, pool=pool)
-    remember_built(cache, unit_dir)
-    notify(progress, "bind", 0, 1)
-    parts = assemble.plan_parts(unit, profile, assessment, rendered_by_key(forms))
-    dossier = assemble.bind(unit, profile, assessment, parts, renderer)
-    notify(progress, "bind", 1, 1)
-    report = report_lines(unit, dossier, assessment, profile)
-    files = output_files(dossier, forms, report, renderer)
+        remember_built(cache, unit_dir)
+        notify(progress, "bind", 0, 1)
+        parts = assemble.plan_parts(unit, profile, assessment, rendered_by_key(forms))
+        dossier = assemble.bind(unit, profile, assessment, parts, renderer)
+        notify(progress, "bind", 1, 1)
+        report = report_lines(unit, dossier, assessment, profile)
+        files = output_files(dossier, forms, report, renderer)
     if sign is not None:
         files["ho-so.pdf"] = sign_pdf(dossier.pdf, sign.p12, sign.password,
                                       f"Hồ sơ kiểm điểm, đánh giá, xếp loại năm {unit.year}")
@@ -273,8 +274,7 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
             batch = render_forms(own[start:start + PREPARE_BATCH], renderer, jobs,
                                  heard.after(start), cache, pool=pool)
             for f in batch:
-                own_file = _put_handout(staging, f.form, standalone_pdf(f.pdf, renderer),
-                                        f.docx)
+                own_file = _put_handout(staging, f.form, f.numbered, f.docx)
                 if f.form.form in parts and f.form.subject:
                     parts[f.form.form].append(own_file)
             del batch
@@ -320,7 +320,7 @@ def joined_handout(form: FormDoc, parts: list[Path], renderer: Renderer,
     took 85 s and 1.2 GB, the whole file alone holding 800 MiB in one process."""
     if not parts:
         rendered = render_forms([form], renderer, 1, silent, cache)[0]
-        return standalone_pdf(rendered.pdf, renderer), rendered.docx
+        return rendered.numbered, rendered.docx
     words = [part.with_suffix(".docx") for part in parts]
     return (lambda out: join_files(parts, out)), (lambda out: join_word_files(words, out))
 
@@ -366,37 +366,48 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
             pending = {workers.submit(_render_pdf, htmls[i]): i for i in missing}
             heard = len(forms) - len(missing)
 
-            def collect(block: bool) -> None:
+            def hear_finished() -> None:
                 nonlocal heard
-                finished = as_completed(pending) if block else \
-                    [future for future in pending if future.done()]
-                for future in list(finished):
+                for future in [future for future in pending if future.done()]:
                     pdfs[pending.pop(future)] = future.result()
                     heard += 1
                     notify(progress, "render", heard, total)
 
-            docxs = word_files(forms, renderer, cache, keys, lambda: collect(False))
-            if len(missing) == len(forms):
+            docxs = word_files(forms, renderer, cache, keys, hear_finished)
+            if len(missing) == len(forms) and renderer.elsewhere is None:
                 # Nothing was cached, so neither are the binding's contents and cover,
                 # which this process lays out: load WeasyPrint while the renderers end.
                 renderer.engine  # noqa: B018
-            collect(True)
             for future, html in early.items():
                 renderer.early[html] = future.result()
                 if cache:
                     cache.put(cache.key(html), renderer.early[html])
+            # The forms are numbered while the renderers finish the last ones (the
+            # page-number overlays were laid out first).
+            numbered = {i: standalone_pdf(pdf, renderer) for i, pdf in enumerate(pdfs)
+                        if pdf is not None}
+            for future in as_completed(pending):
+                index = pending[future]
+                pdfs[index] = future.result()
+                heard += 1
+                notify(progress, "render", heard, total)
+                numbered[index] = standalone_pdf(pdfs[index], renderer)  # type: ignore[arg-type]
     else:
         for done, index in enumerate(missing, start=1):
             pdfs[index] = renderer.pdf(htmls[index])
             notify(progress, "render", len(forms) - len(missing) + done, total)
         docxs = word_files(forms, renderer, cache, keys)
+        numbered = {i: standalone_pdf(pdf, renderer) for i, pdf in enumerate(pdfs)
+                    if pdf is not None}
     if cache and missing:  # nothing new, nothing to write or prune
         for index in missing:
             cache.put(keys[index], pdfs[index])  # type: ignore[arg-type]
         cache.prune()
     rendered = [pdf for pdf in pdfs if pdf is not None]
-    assert len(rendered) == len(forms)
-    return [RenderedForm(*parts) for parts in zip(forms, rendered, docxs, strict=True)]
+    assert len(rendered) == len(forms) == len(numbered)
+    return [RenderedForm(*parts) for parts in zip(forms, rendered, docxs,
+                                                  (numbered[i] for i in range(len(forms))),
+                                                  strict=True)]
 
 
 def pool_size(jobs: int, forms: int) -> int:
@@ -407,16 +418,33 @@ def pool_size(jobs: int, forms: int) -> int:
     return (os.cpu_count() or 1) if forms >= AUTO_PARALLEL_FORMS else 1
 
 
-def rebuild_renderer(renderer: Renderer, cache: FormCache | None, unit_dir: Path,
-                     jobs: int) -> AbstractContextManager[RenderPool | None]:
-    """For a rebuild (this cache built this unit folder before), which usually lays out
-    a few forms: one renderer, started now, that loads WeasyPrint (0.4 s) on the other
-    core while this process reads the unit; this process then never loads it. Else
-    nothing: `render_forms` makes its own renderers."""
-    if cache is None or pool_size(jobs, AUTO_PARALLEL_FORMS) < 2 \
-            or not cache.has(_built_key(cache, unit_dir), "built"):
+def first_renderers(renderer: Renderer, cache: FormCache | None, unit_dir: Path,
+                    jobs: int) -> AbstractContextManager[RenderPool | None]:
+    """Renderers started before the unit is read: each loads WeasyPrint (0.4 s) on a
+    core of its own while this process reads the unit, then lays out the forms and,
+    lent to `renderer`, the binding's pages, so this process never loads WeasyPrint.
+    One renderer for a rebuild (this cache built this unit folder before), which
+    usually lays out a few forms; every core otherwise. None with one job: this
+    process then lays out everything itself."""
+    size = pool_size(jobs, AUTO_PARALLEL_FORMS)
+    if size < 2:
         return nullcontext()
-    return renderers(renderer, 1, cache, warm=True)
+    if cache is not None and cache.has(_built_key(cache, unit_dir), "built"):
+        size = 1
+    return lent(renderer, renderers(renderer, size, cache, warm=True))
+
+
+@contextmanager
+def lent(renderer: Renderer, pool_context: AbstractContextManager[RenderPool]
+         ) -> Iterator[RenderPool]:
+    """The pool, laying out for `renderer` too until it ends."""
+    with pool_context as pool:
+        renderer.elsewhere = lambda html: pool.submit(_render_pdf, html)
+        try:
+            yield pool
+        finally:
+            renderer.elsewhere = None
+            renderer.ahead.clear()
 
 
 def remember_built(cache: FormCache | None, unit_dir: Path) -> None:
@@ -549,7 +577,7 @@ def output_files(dossier: BoundDossier, forms: list[RenderedForm], report: list[
         "bao-cao.txt": ("\n".join(report) + "\n").encode("utf-8"),
     }
     for f in forms:
-        files[f"mau/{f.form.file_stem}.pdf"] = standalone_pdf(f.pdf, renderer)
+        files[f"mau/{f.form.file_stem}.pdf"] = f.numbered
         files[f"mau/{f.form.file_stem}.docx"] = f.docx
     return files
 

@@ -14,7 +14,8 @@ import contextlib
 import ctypes
 import io
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -153,6 +154,10 @@ class Renderer:
         # with its forms (assemble.early_pages).
         self.early: dict[str, bytes] = {}
         self.window_rows = WINDOW_ROWS  # rows per window of a long list (chunks.py)
+        # Set while a build's renderers lay out for this renderer too
+        # (dossier.lent): this process then never loads WeasyPrint.
+        self.elsewhere: Callable[[str], Future[bytes]] | None = None
+        self.ahead: dict[str, Future[bytes]] = {}  # started elsewhere (lay_out_ahead)
 
     def html(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
@@ -182,6 +187,10 @@ class Renderer:
     def pdf(self, html: str) -> bytes:
         """The form's PDF; a long list is laid out a window of rows at a time
         (pipeline/chunks.py), so memory does not grow with the list."""
+        if html in self.ahead:
+            return self.ahead.pop(html).result()
+        if self.elsewhere is not None:
+            return self.elsewhere(html).result()
         rows = split_rows(html)
         if rows is None or len(rows.rows) < 2 * self.window_rows:
             return self._write(self._lay_out(html))
@@ -190,6 +199,18 @@ class Renderer:
                                                 self.window_rows, store)))
         return_freed_memory()
         return pdf
+
+    def lay_out_ahead(self, htmls: Iterable[str]) -> None:
+        """Start laying out these pages elsewhere, if this renderer has renderers lent:
+        `pdf` then finds them ready, or in progress. Those never asked for are
+        dropped with the renderers."""
+        if self.elsewhere is None:
+            return
+        for html in htmls:
+            if html in self.ahead or html in self.early or \
+                    (self.cache is not None and self.cache.has(self.cache.key(html))):
+                continue
+            self.ahead[html] = self.elsewhere(html)
 
     @cached_property
     def engine(self) -> Engine:
