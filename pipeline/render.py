@@ -201,16 +201,18 @@ class Renderer:
         return pdf
 
     def lay_out_ahead(self, htmls: Iterable[str]) -> None:
-        """Start laying out these pages elsewhere, if this renderer has renderers lent:
-        `pdf` then finds them ready, or in progress. Those never asked for are
-        dropped with the renderers."""
-        if self.elsewhere is None:
-            return
+        """Start laying out these pages elsewhere, if this renderer has renderers lent
+        and has seen none of them: `pdf` then finds them ready, or in progress. Those
+        never asked for are dropped with the renderers."""
+        htmls = list(htmls)
+        if self.elsewhere is None or any(self._known(html) for html in htmls):
+            return  # a rebuild: what was laid out before is cached, guesses would wait
         for html in htmls:
-            if html in self.ahead or html in self.early or \
-                    (self.cache is not None and self.cache.has(self.cache.key(html))):
-                continue
             self.ahead[html] = self.elsewhere(html)
+
+    def _known(self, html: str) -> bool:
+        return html in self.ahead or html in self.early or \
+            (self.cache is not None and self.cache.has(self.cache.key(html)))
 
     @cached_property
     def engine(self) -> Engine:

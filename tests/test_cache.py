@@ -211,3 +211,34 @@ def test_the_renderers_started_first_lay_out_everything(
     cold = build(unit, tmp_path / "c")
     for name in ("ho-so.pdf", "mau/muc-09-qd-xep-loai-dang-vien.pdf"):
         assert (tmp_path / "b" / name).read_bytes() == (cold.out / name).read_bytes()
+
+
+def test_pages_laid_out_ahead_elsewhere_are_taken_once(tmp_path: Path) -> None:
+    """The binding's guesses (the contents on one page and on two, and their covers)
+    go to the lent renderers together, and `pdf` takes each result from there; a
+    rebuild that has one of them cached sends none (they would only wait in line)."""
+    from concurrent.futures import Future
+
+    renderer = Renderer()
+    sent: list[str] = []
+
+    def elsewhere(html: str) -> Future[bytes]:
+        sent.append(html)
+        future: Future[bytes] = Future()
+        future.set_result(f"pdf of {html}".encode())
+        return future
+
+    renderer.lay_out_ahead(["<p>a</p>"])  # no renderers lent: nothing to do
+    assert renderer.ahead == {}
+    renderer.elsewhere = elsewhere
+    renderer.lay_out_ahead(["<p>a</p>", "<p>b</p>"])
+    assert sent == ["<p>a</p>", "<p>b</p>"]
+    assert renderer.pdf("<p>b</p>") == b"pdf of <p>b</p>"
+    assert list(renderer.ahead) == ["<p>a</p>"]
+
+    cache = FormCache(tmp_path / "cache", b"salt")
+    renderer.cache = cache
+    cache.put(cache.key("<p>c</p>"), b"%PDF- cached")
+    renderer.lay_out_ahead(["<p>c</p>", "<p>d</p>"])
+    assert sent == ["<p>a</p>", "<p>b</p>"]
+    assert renderer.cached_pdf("<p>c</p>") == b"%PDF- cached"
