@@ -157,8 +157,7 @@ def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
     writer.set_page_label(0, 0, prefix="Bìa")
     writer.set_page_label(1, total - 1, style=PageLabelStyle.DECIMAL, start=2)
     _outline(writer, placed, toc_first=2)
-    first_pass = _write(writer)
-    placed = _with_digests(placed, first_pass)
+    placed = _with_digests(placed, writer.pages)
     manifest = build_manifest(unit, profile, a, placed, total)
     data = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
     writer.add_attachment(MANIFEST_NAME, data)
@@ -338,18 +337,15 @@ def _outline(writer: PdfWriter, placed: Sequence[PlacedPart], toc_first: int) ->
                                 parent=person_entry)
 
 
-def _write(writer: PdfWriter) -> bytes:
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
-def _with_digests(placed: Sequence[PlacedPart], pdf: bytes) -> list[PlacedPart]:
-    reader = PdfReader(io.BytesIO(pdf))
+def _with_digests(placed: Sequence[PlacedPart], pages: Sequence[PageObject]
+                  ) -> list[PlacedPart]:
+    """Each part's digest, from the pages as they will be written: the same value
+    `check` computes from the file (the digest ignores object numbers and compression;
+    tests/test_check.py checks the build's against the file's)."""
     out = []
     for p in placed:
         if p.first_page:
-            digest = pages_digest(reader.pages[p.first_page - 1:p.last_page])
+            digest = pages_digest(pages[p.first_page - 1:p.last_page])
             out.append(replace(p, sha256=digest))
         else:
             out.append(p)
