@@ -274,3 +274,28 @@ def test_files_written_one_by_one_replace_the_output_only_at_the_end(tmp_path: P
         "a.pdf": b"new", "ghi-chu.txt": "của người dùng".encode()}
     assert not (out / "b.pdf").exists()
     assert not list(tmp_path.glob(".hoso-*"))
+
+
+def test_every_file_is_on_disk_before_the_swap(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files are synced together (threads) once written, all before the renames."""
+    from pipeline import output
+
+    events: list[str] = []
+    real_fsync, real_swap = os.fsync, output._swap
+
+    def fsync(descriptor: int) -> None:
+        events.append("sync " + Path(os.readlink(f"/proc/self/fd/{descriptor}")).name)
+        real_fsync(descriptor)
+
+    def swap(target: Path, staging: Path) -> None:
+        events.append("swap")
+        real_swap(target, staging)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(output, "_swap", swap)
+    files = {f"mau/{n:03}.pdf": b"%PDF- " + bytes([n]) for n in range(40)}
+    write_owned(tmp_path / "out", files, "build")
+    synced = {e.removeprefix("sync ") for e in events[:events.index("swap")]}
+    assert {Path(name).name for name in files} <= synced
+    assert all((tmp_path / "out" / n).read_bytes() == data for n, data in files.items())
