@@ -9,10 +9,11 @@ user's and survives every rebuild. A folder with files but no marker is refused,
 is the unit folder itself, any folder inside it, or any folder above it.
 
 Atomicity. The new folder is assembled beside OUT in a staging folder: the new files,
-fsynced (together, before the swap), plus hard links (copies where links are impossible) of everything OUT holds that
-this command does not own. Two renames then swap it in. Killed at any moment, OUT is
-either the old folder or the new one; the next run puts back an old folder left aside by
-a kill between the two renames and clears the staging folders it recognises as its own.
+fsynced together before the swap, plus hard links (copies where links are impossible) of
+everything OUT holds that this command does not own. Two renames then swap it in.
+Killed at any moment, OUT is either the old folder or the new one; the next run puts
+back an old folder left aside by a kill between the two renames and clears the staging
+folders it recognises as its own.
 """
 
 from __future__ import annotations
