@@ -398,3 +398,16 @@ def test_glyph_arrays_are_declared_once_and_keep_their_values() -> None:
         assert ffi.typeof(array) is ffi.typeof("hb_codepoint_t[]")
         assert list(array) == list(values)
     assert ffi.typeof(ffi.new("hb_codepoint_t[4]")).length == 4  # no values: as written
+
+
+def test_word_marks_in_a_text_still_become_breaks() -> None:
+    """docxtpl's rewrite of tabs and line feeds runs only when a text holds one; a text
+    without any is returned as it is (the fast path of PatchedOnce.resolve_listing)."""
+    from pipeline.render import PatchedOnce, Renderer
+
+    template = PatchedOnce(io.BytesIO(Renderer().docx_template("ban-kiem-diem-ca-nhan")))
+    plain = '<w:p><w:r><w:t xml:space="preserve">Nguyễn Văn Ánh</w:t></w:r></w:p>\n<w:p/>'
+    assert template.resolve_listing(plain) is plain
+    broken = template.resolve_listing(
+        '<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>Dòng một\nDòng hai\tcột</w:t></w:r></w:p>')
+    assert "<w:br/>" in broken and "<w:tab/>" in broken and "\n" not in broken

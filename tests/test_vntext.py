@@ -83,3 +83,16 @@ def test_clean_vietnamese_is_accepted(text: str) -> None:
 def test_fold_matches_headers_tolerantly() -> None:
     assert fold("Họ và tên") == fold("HỌ VÀ TÊN") == fold("ho_va_ten") == "ho va ten"
     assert fold("Đảng viên") == "dang vien"
+
+
+@given(st.one_of(st.integers(-10**9, 10**9),
+                 st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False),
+                 st.decimals(-10**9, 10**9, allow_nan=False, allow_infinity=False, places=3)),
+       st.integers(0, 3))
+def test_number_is_babels_vietnamese_format(value: float, decimals: int) -> None:
+    """`number` keeps babel's parsed pattern and locale, and its recent results: the
+    text is still babel's format_decimal, whatever the value's type."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
+    assert number(value, decimals) == format_decimal(value, format=pattern, locale="vi")
