@@ -1,7 +1,7 @@
 """Turn HTML into laid-out pages and PDF bytes with WeasyPrint: the one module that
 imports it.
 
-Importing WeasyPrint costs about 0.4 s (its Pango bindings are declared at import), and
+Importing WeasyPrint costs about 0.2 s (its Pango bindings are declared at import), and
 a rebuild whose forms all come from the cache never lays out a page: the Renderer
 (pipeline/render.py) loads this module on its first layout only. WeasyPrint may only read
 the bundled templates and fonts, and the fonts it embeds carry no timestamp.
@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from weasyprint import CSS, HTML
-from weasyprint.pdf import fonts as weasy_fonts
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
-
+from pipeline.libfind import loader_cache_only
 from pipeline.paths import FONTS, ROOT, TEMPLATES
+
+with loader_cache_only():  # 0.17 s of the import, in each renderer (pipeline/libfind.py)
+    from weasyprint import CSS, HTML
+    from weasyprint.pdf import fonts as weasy_fonts
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
 
 ALLOWED_ROOTS = (FONTS.resolve(), TEMPLATES.resolve())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -411,3 +412,17 @@ def test_word_marks_in_a_text_still_become_breaks() -> None:
     broken = template.resolve_listing(
         '<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>Dòng một\nDòng hai\tcột</w:t></w:r></w:p>')
     assert "<w:br/>" in broken and "<w:tab/>" in broken and "\n" not in broken
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ctypes' Linux search")
+def test_libraries_are_looked_up_in_the_loader_cache_only_while_weasyprint_loads() -> None:
+    import ctypes.util
+
+    from pipeline.libfind import loader_cache_only
+
+    gcc, ld = ctypes.util._findLib_gcc, ctypes.util._findLib_ld  # type: ignore[attr-defined]
+    with loader_cache_only():
+        assert ctypes.util.find_library("libhoso-khong-co-0") is None
+        assert ctypes.util.find_library("c") is not None  # in the loader's cache
+        assert ctypes.util._findLib_gcc("c") is None  # type: ignore[attr-defined]  # no gcc run
+    assert (ctypes.util._findLib_gcc, ctypes.util._findLib_ld) == (gcc, ld)  # type: ignore[attr-defined]
