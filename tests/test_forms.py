@@ -22,6 +22,7 @@ from pipeline.dossier import BuildResult, PrepareResult, build
 from pipeline.errors import InputError
 from pipeline.load import load_unit
 from pipeline.paths import FONTS
+from pipeline.render import Renderer
 from tests.conftest import CHI_BO, DANG_BO
 
 Copy = Callable[..., Path]
@@ -404,7 +405,7 @@ def test_glyph_arrays_are_declared_once_and_keep_their_values() -> None:
 def test_word_marks_in_a_text_still_become_breaks() -> None:
     """docxtpl's rewrite of tabs and line feeds runs only when a text holds one; a text
     without any is returned as it is (the fast path of PatchedOnce.resolve_listing)."""
-    from pipeline.render import PatchedOnce, Renderer
+    from pipeline.render import PatchedOnce
 
     template = PatchedOnce(io.BytesIO(Renderer().docx_template("ban-kiem-diem-ca-nhan")))
     plain = '<w:p><w:r><w:t xml:space="preserve">Nguyễn Văn Ánh</w:t></w:r></w:p>\n<w:p/>'
@@ -426,3 +427,29 @@ def test_libraries_are_looked_up_in_the_loader_cache_only_while_weasyprint_loads
         assert ctypes.util.find_library("c") is not None  # in the loader's cache
         assert ctypes.util._findLib_gcc("c") is None  # type: ignore[attr-defined]  # no gcc run
     assert (ctypes.util._findLib_gcc, ctypes.util._findLib_ld) == (gcc, ld)  # type: ignore[attr-defined]
+
+
+def test_the_print_stylesheet_lays_out_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without WeasyPrint's footnote, note and non-list marker rules (which only cost
+    time), every form of the đảng bộ sample is the same PDF, byte for byte; a default
+    stylesheet of another shape is kept whole."""
+    import weasyprint
+
+    from pipeline import engine
+    from pipeline.dossier import plan_forms, unit_profile
+    from pipeline.rules import assess
+
+    profile = unit_profile(DANG_BO, None)
+    unit = load_unit(DANG_BO)
+    renderer = Renderer()
+    htmls = [renderer.html(f.template, **f.context)
+             for f in plan_forms(unit, profile, assess(unit, profile))]
+    trimmed = [renderer.engine.write(renderer.engine.lay_out(h)) for h in htmls]
+    monkeypatch.setattr(engine.FormHtml, "stylesheet", weasyprint.CSS(
+        string=weasyprint.html.UA, counter_style=weasyprint.html.UA_COUNTER_STYLE))
+    assert [renderer.engine.write(renderer.engine.lay_out(h)) for h in htmls] == trimmed
+
+    ua = weasyprint.html.UA
+    assert "::footnote-call" not in engine.print_user_agent_stylesheet(ua)
+    changed = ua.replace("::note-callback {", "::note-callback,\n::x {")
+    assert engine.print_user_agent_stylesheet(changed) == changed
