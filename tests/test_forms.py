@@ -453,3 +453,17 @@ def test_the_print_stylesheet_lays_out_the_same_bytes(monkeypatch: pytest.Monkey
     assert "::footnote-call" not in engine.print_user_agent_stylesheet(ua)
     changed = ua.replace("::note-callback {", "::note-callback,\n::x {")
     assert engine.print_user_agent_stylesheet(changed) == changed
+
+
+def test_layout_runs_on_a_stack_chunk_of_its_own() -> None:
+    """engine.with_room's frame declares a value stack it never uses, so that what it
+    calls has a chunk of room (no mmap/munmap per deep call); the call is unchanged."""
+    from pipeline.engine import ROOM, with_room
+
+    assert with_room.__code__.co_stacksize == ROOM >= 8192
+    assert with_room(lambda: "kết quả") == "kết quả"
+
+    def deep(n: int) -> int:
+        return n if n == 0 else 1 + deep(n - 1)
+
+    assert with_room(lambda: deep(400)) == 400
