@@ -36,6 +36,7 @@ from pipeline.pdfdigest import pages_digest, write_identified
 from pipeline.profiles import ChecklistItem, Profile
 from pipeline.render import Renderer
 from pipeline.rules import Assessment, Rating, member_cap_groups, ratings_under
+from pipeline.stamps import SAMPLE, Stamp, Stamps
 from pipeline.typography import TYPOGRAPHY
 
 MANIFEST_NAME = "ho-so.json"
@@ -176,12 +177,12 @@ def _part_pages(part: Part) -> list[PageObject]:
 
 
 def early_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer) -> list[str]:
-    """The HTML of the binding's own pages that do not wait for the forms: the page
-    numbers 0–63 and the pages standing for missing items. A build lays them out with
-    the forms, in the renderers, rather than after them in the main process (0.5 s of
-    a đảng bộ build's 4)."""
+    """The HTML of the binding's own pages that do not wait for the forms: the sample
+    the page numbers are drawn from and the pages standing for missing items. A build
+    lays them out with the forms, in the renderers, rather than after them in the main
+    process."""
     placeholders = _placeholder_html(unit, parts, renderer)
-    return [_stamp_html(renderer, 0), *([placeholders] if placeholders else [])]
+    return [_stamp_html(renderer, SAMPLE), *([placeholders] if placeholders else [])]
 
 
 def _placeholder_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer
@@ -261,14 +262,13 @@ def _stream(data: bytes) -> StreamObject:
     return stream
 
 
-def _form_xobject(writer: PdfWriter, page: PageObject) -> StreamObject:
-    """A page's drawing as a form XObject of the writer (its resources copied over)."""
-    contents = page.get_contents()
-    xobject = _stream(contents.get_data() if contents is not None else b"").flate_encode()
+def _form_xobject(writer: PdfWriter, stamp: Stamp) -> StreamObject:
+    """A stamp's drawing as a form XObject of the writer (its resources copied over)."""
+    xobject = _stream(stamp.drawing).flate_encode()
     xobject[NameObject("/Type")] = NameObject("/XObject")
     xobject[NameObject("/Subtype")] = NameObject("/Form")
-    xobject[NameObject("/BBox")] = ArrayObject(FloatObject(v) for v in page.mediabox)
-    resources = page.get("/Resources")
+    xobject[NameObject("/BBox")] = ArrayObject(FloatObject(v) for v in stamp.page.mediabox)
+    resources = stamp.page.get("/Resources")
     if resources is not None:
         xobject[NameObject("/Resources")] = resources.get_object().clone(writer)
     return xobject
@@ -284,33 +284,28 @@ def _xobjects(page: PageObject) -> DictionaryObject:
     return cast(DictionaryObject, resources["/XObject"].get_object())
 
 
-STAMPS_AT_ONCE = 64
+def stamp_page(renderer: Renderer, number: int) -> Stamp:
+    """The overlay that prints `number`, drawn from the sample laid out once per build
+    and reused by the dossier and every form (pipeline/stamps.py)."""
+    if renderer.stamps is None:
+        renderer.stamps = Stamps(renderer.cached_pdf(_stamp_html(renderer, SAMPLE)),
+                                 lambda n: renderer.cached_pdf(_stamp_html(renderer, [n])))
+    stamp = renderer.stamps.stamp(number)
+    assert isinstance(stamp, Stamp)
+    return stamp
 
 
-def stamp_page(renderer: Renderer, number: int) -> PageObject:
-    """The overlay that prints `number`, rendered once for many numbers and reused by the
-    dossier and every form (WeasyPrint is slow; before, each form rendered its own).
-    Numbers come 64 to a document (0–63, 64–127, …), each document rendered when a
-    number of it is first needed, so the same input gives the same bytes whatever the
-    order of the calls. (Sets that doubled, each rendered whole, laid out 1,984 pages of
-    numbers for the 1,000 pages of a handout file of 250 members.)"""
-    chunk = number // STAMPS_AT_ONCE
-    if chunk not in renderer.stamp_pages:
-        pdf = renderer.cached_pdf(_stamp_html(renderer, chunk))
-        renderer.stamp_pages[chunk] = _pdf_pages(pdf)
-    return renderer.stamp_pages[chunk][number % STAMPS_AT_ONCE]
-
-
-def _stamp_html(renderer: Renderer, chunk: int) -> str:
-    """The overlays of numbers 64 × chunk to 64 × chunk + 63."""
-    first = chunk * STAMPS_AT_ONCE
-    return renderer.html("_stamp.html", numbers=list(range(first, first + STAMPS_AT_ONCE)),
-                         t=TYPOGRAPHY)
+def _stamp_html(renderer: Renderer, numbers: Sequence[int | str]) -> str:
+    return renderer.html("_stamp.html", numbers=list(numbers), t=TYPOGRAPHY)
 
 
 def stamp_source(renderer: Renderer) -> bytes:
-    """What shapes the overlays besides the numbers: their template and typography."""
-    return renderer.html("_stamp.html", numbers=[], t=TYPOGRAPHY).encode("utf-8")
+    """What shapes the overlays besides the numbers: the sample they are drawn from
+    (its template and typography) and how they are drawn from it."""
+    return _stamp_html(renderer, SAMPLE).encode("utf-8") + STAMPS_VERSION
+
+
+STAMPS_VERSION = b"stamps:sample-1"  # pipeline/stamps.py; change it when that changes
 
 
 def _outline(writer: PdfWriter, placed: Sequence[PlacedPart], toc_first: int) -> None:

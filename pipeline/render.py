@@ -158,9 +158,9 @@ class Renderer:
         self.docx_templates: dict[str, bytes] = {}  # form → template bytes, read once
         css = self.env.get_template("style.css.j2").render(t=TYPOGRAPHY)
         self.css_text = css  # part of every cached form's key (pipeline/cache.py)
-        # Page-number overlays, 64 numbers to a document, each rendered once per build
-        # (assemble.stamp_page).
-        self.stamp_pages: dict[int, list[Any]] = {}
+        # The page-number overlays, drawn from a sample laid out once per build
+        # (assemble.stamp_page, pipeline/stamps.py).
+        self.stamps: Any = None
         # Set by a build that uses the cache: the cover, contents, placeholders and
         # page-number overlays are then taken from it too (cached_pdf).
         self.cache: FormCache | None = None

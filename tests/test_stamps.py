@@ -1,0 +1,56 @@
+"""Page-number overlays drawn from one laid-out sample (pipeline/stamps.py) are the
+drawings WeasyPrint makes when it lays out each number on its own page."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pypdf import PdfReader
+
+from pipeline import assemble
+from pipeline.render import Renderer
+from pipeline.stamps import PAIRS, Stamps
+
+NUMBERS = [*range(0, 140), 199, 211, 999, 1000, 1011, 1234, 9999, 10000, 123456]
+
+
+def drawing(data: bytes) -> bytes:
+    return re.sub(rb"/[A-Z]{6} ", b"/Font ", data)  # the subset's name, made per font
+
+
+def test_each_overlay_is_the_drawing_of_its_number_laid_out() -> None:
+    renderer = Renderer()
+    laid_out = PdfReader(io.BytesIO(renderer.pdf(assemble._stamp_html(renderer, NUMBERS))))
+    for number, page in zip(NUMBERS, laid_out.pages, strict=True):
+        stamp = assemble.stamp_page(renderer, number)
+        assert drawing(stamp.drawing) == drawing(page.get_contents().get_data()), number
+
+
+def test_numbers_with_a_kerned_pair_are_laid_out_alone() -> None:
+    renderer = Renderer()
+    sample = renderer.pdf(assemble._stamp_html(renderer, assemble.SAMPLE))
+    alone: list[int] = []
+
+    def lay_out_alone(number: int) -> bytes:
+        alone.append(number)
+        return renderer.pdf(assemble._stamp_html(renderer, [number]))
+
+    stamps = Stamps(sample, lay_out_alone)
+    assert len({PAIRS[i:i + 2] for i in range(len(PAIRS) - 1)}) == 100
+    assert stamps.glyphs is not None and stamps.kerned == {"11"}  # Times New Roman
+    for number in (2, 47, 110, 211, 1011, 3000):
+        stamps.stamp(number)
+    assert alone == [110, 211, 1011]
+    stamps.stamp(211)
+    assert alone == [110, 211, 1011]  # each laid out once
+
+
+def test_a_sample_of_another_shape_lays_out_every_number_alone() -> None:
+    renderer = Renderer()
+    other = renderer.pdf(assemble._stamp_html(renderer, [5, 6, 7]))
+    alone: list[int] = []
+    stamps = Stamps(other, lambda n: alone.append(n) or other)  # type: ignore[func-returns-value]
+    assert stamps.glyphs is None
+    stamps.stamp(47)
+    assert alone == [47]
