@@ -996,17 +996,20 @@ def _check_ballot_totals(kind: UnitType, members: tuple[Member, ...],
             wrong.setdefault((ballot.source.file, body), []).append(ballot)
             bodies[body] = (voters, pool)
 
+    cells: dict[str | None, list[Member]] = {}  # by cell once: 3,000 ballots × members
+    for m in members:
+        cells.setdefault(m.cell, []).append(m)
     for pb in person_ballots:
         if pb.committee and pb.body is None:
             expect(pb.ballot, committee or base, members, "cấp ủy cơ sở")
         elif pb.committee:
-            cell = tuple(m for m in members if m.cell == pb.body)
+            cell = tuple(cells.get(pb.body, ()))
             expect(pb.ballot, tuple(m for m in _voters(cell) if m.cell_role), cell,
                    f"chi ủy {pb.body}")
         elif kind is UnitType.CHI_BO_CO_SO:
             expect(pb.ballot, base, members, "chi bộ")
         else:
-            cell = tuple(m for m in members if m.cell == pb.body)
+            cell = tuple(cells.get(pb.body, ()))
             expect(pb.ballot, _voters(cell), cell, f"chi bộ {pb.body}")
     for cb in collective_ballots:
         # Collectives are voted by the committee that decides on them (000 §II.B.1.5).

@@ -31,6 +31,7 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@lru_cache(maxsize=8192)  # the same statuses, roles and cell names, row after row
 def fold(text: str) -> str:
     """Lower-case ASCII skeleton of a text, for tolerant matching of headers and values."""
     text = nfc(text).replace("đ", "d").replace("Đ", "D").replace(LOOKALIKE_D, "D")
@@ -40,6 +41,7 @@ def fold(text: str) -> str:
     return " ".join(cleaned.split())
 
 
+@lru_cache(maxsize=8192)
 def text_problem(text: str) -> str | None:
     """Why a text cannot be accepted as clean Vietnamese, or None if it can.
 
