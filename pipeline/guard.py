@@ -1,10 +1,10 @@
 """Turn a parse of an untrusted file into its result or a one-line refusal, never a hang.
 
 A received dossier or an attachment may be crafted to hang a parser or eat the memory of
-the machine. `run_guarded` runs the work in a forked child with a limit on its address
-space (resource.RLIMIT_AS) and a wall-clock limit; past either, or on any failure of the
-parser, the caller gets UnreadableDossierError with a Vietnamese message, and the
-child is killed.
+the machine. `run_guarded` runs the work in a forked child with a limit on the address
+space it may add to what it inherited (resource.RLIMIT_AS) and a wall-clock limit; past
+either, or on any failure of the parser, the caller gets UnreadableDossierError with a
+Vietnamese message, and the child is killed.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def _child(function: Callable[..., Any], args: tuple[Any, ...], memory: int, nam
     os.dup2(devnull, 2)
     os.close(devnull)
     with contextlib.suppress(ValueError, OSError):  # a lower hard limit may be in force
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        limit = _address_space() + memory
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         connection.send(("ok", function(*args)))
     except HosoError as error:
@@ -78,3 +79,15 @@ def _child(function: Callable[..., Any], args: tuple[Any, ...], memory: int, nam
                                   f"({type(error).__name__})"))
     finally:
         connection.close()
+
+
+def _address_space() -> int:
+    """Bytes of address space this process has mapped (what it inherited from its
+    parent), so that the limit is `memory` more than that: a long-running parent (the
+    web app, with its threads' malloc arenas of 64 MiB each) may map more than 1 GiB
+    before the child parses a byte."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
