@@ -486,9 +486,9 @@ def renderers(renderer: Renderer, jobs: int, cache: FormCache | None, warm: bool
         # and wait for the pool's manager thread, so that none of the pool outlives
         # this call: CPython's exit handler for pools races with a manager thread still
         # closing its pipe, and printed a traceback after "Đã dừng".
-        pool.shutdown(wait=False, cancel_futures=True)
-        workers = getattr(pool, "_processes", None) or {}  # pid → Process
-        for process in list(workers.values()):
+        workers = list((getattr(pool, "_processes", None) or {}).values())  # pid → Process
+        pool.shutdown(wait=False, cancel_futures=True)  # (which forgets its processes)
+        for process in workers:
             process.terminate()
         pool.shutdown(wait=True)
 

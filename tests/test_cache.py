@@ -242,3 +242,30 @@ def test_pages_laid_out_ahead_elsewhere_are_taken_once(tmp_path: Path) -> None:
     renderer.lay_out_ahead(["<p>c</p>", "<p>d</p>"])
     assert sent == ["<p>a</p>", "<p>b</p>"]
     assert renderer.cached_pdf("<p>c</p>") == b"%PDF- cached"
+
+
+def _build_in_a_job(unit: str, out: str) -> None:
+    build(Path(unit), Path(out), use_cache=True)
+
+
+def test_a_build_in_a_spawned_process_ends_with_its_renderers(
+        tmp_path: Path, unit_copy: Copy, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web app builds in spawned processes (Windows has nothing else): their
+    renderers are spawned too, and must end with the build, also when the rebuild's
+    renderer is still starting as the build finishes (pool.shutdown forgot its
+    processes before they were told to stop, and the job never exited)."""
+    import multiprocessing
+
+    unit = unit_copy(CHI_BO)
+    monkeypatch.setenv("HOSO_CACHE_DIR", str(tmp_path / "cache"))
+    spawn = multiprocessing.get_context("spawn")
+    for out in ("a", "b"):  # the second is a rebuild: one renderer, every form cached
+        job = spawn.Process(target=_build_in_a_job, args=(str(unit), str(tmp_path / out)))
+        job.start()
+        job.join(120)
+        alive = job.is_alive()
+        if alive:
+            job.kill()
+        assert not alive and job.exitcode == 0
+    first, again = ((tmp_path / out / "ho-so.pdf").read_bytes() for out in ("a", "b"))
+    assert again == first
