@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -460,7 +461,8 @@ class RenderPool(ProcessPoolExecutor):
     """`size` rendering processes (`_start_worker`), WeasyPrint loaded in each if `warm`."""
 
     def __init__(self, size: int, cache: FormCache | None, warm: bool) -> None:
-        super().__init__(max_workers=size, initializer=_start_worker, initargs=(cache, warm))
+        super().__init__(max_workers=size, initializer=_start_worker,
+                         initargs=(cache, warm, os.getpid()))
         self.size = size
 
 
@@ -522,20 +524,34 @@ AUTO_PARALLEL_FORMS = 6
 _WORKER: Renderer | None = None
 
 
-def _start_worker(cache: FormCache | None, load_engine: bool) -> None:
+def _start_worker(cache: FormCache | None, load_engine: bool, parent: int) -> None:
     """A rendering process: its own renderer, lent the cache for the windows of long
     lists (pipeline/chunks.py), with WeasyPrint loaded now if asked. Workers leave
     Ctrl-C and SIGTERM to the main process, which cleans up and stops them; a worker
-    interrupted on its own would only print a traceback."""
+    interrupted on its own would only print a traceback. A worker whose `parent` is
+    gone (a web job killed with SIGKILL) ends itself: nothing else would, as it holds
+    both ends of its own task pipe."""
     import signal
+    import threading
 
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=_end_when_orphaned, args=(parent,), daemon=True,
+                     name="hoso-orphan-watch").start()
     _WORKER = Renderer()
     _WORKER.cache = cache
     if load_engine:
         _WORKER.engine  # noqa: B018
+
+
+def _end_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(1)
+
+
+ORPHAN_CHECK_SECONDS = 0.5
 
 
 def _ready() -> None:

@@ -4,6 +4,7 @@ byte-identical to a cold build, and a corrupt or foreign entry is never used."""
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -269,3 +270,35 @@ def test_a_build_in_a_spawned_process_ends_with_its_renderers(
         assert not alive and job.exitcode == 0
     first, again = ((tmp_path / out / "ho-so.pdf").read_bytes() for out in ("a", "b"))
     assert again == first
+
+
+def _renderers_then_wait() -> None:
+    from pipeline.dossier import renderers
+
+    with renderers(Renderer(), 2, None, warm=True):
+        time.sleep(120)  # killed meanwhile
+
+
+def test_renderers_of_a_killed_job_end_themselves() -> None:
+    """A web job killed with SIGKILL cannot stop its renderers; they see their parent
+    gone and end, instead of sleeping on forever."""
+    import multiprocessing
+    import os
+    import signal
+
+    job = multiprocessing.get_context("spawn").Process(target=_renderers_then_wait)
+    job.start()
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while not workers and time.monotonic() < deadline:  # spawned as tasks come: one
+        time.sleep(0.2)
+        children = Path(f"/proc/{job.pid}/task/{job.pid}/children").read_text().split()
+        workers = [int(pid) for pid in children
+                   if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+    assert workers
+    os.kill(job.pid, signal.SIGKILL)
+    job.join()
+    deadline = time.monotonic() + 20
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
