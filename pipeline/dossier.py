@@ -489,6 +489,12 @@ def renderers(renderer: Renderer, jobs: int, cache: FormCache | None, warm: bool
         # this call: CPython's exit handler for pools races with a manager thread still
         # closing its pipe, and printed a traceback after "Đã dừng".
         workers = list((getattr(pool, "_processes", None) or {}).values())  # pid → Process
+        tasks = getattr(pool, "_call_queue", None)
+        if tasks is not None:
+            # Forms already queued (up to 300 KiB of HTML each) may fill the pipe to the
+            # workers ended below; waiting for them to be written hung the exit after
+            # Ctrl-C, now and then.
+            tasks.cancel_join_thread()
         pool.shutdown(wait=False, cancel_futures=True)  # (which forgets its processes)
         for process in workers:
             process.terminate()
