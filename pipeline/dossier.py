@@ -10,7 +10,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed, wait
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -445,6 +445,7 @@ def lent(renderer: Renderer, pool_context: AbstractContextManager[RenderPool]
             yield pool
         finally:
             renderer.elsewhere = None
+            wait(renderer.ahead.values())  # guesses never asked for: no result in flight
             renderer.ahead.clear()
 
 
@@ -482,20 +483,21 @@ def renderers(renderer: Renderer, jobs: int, cache: FormCache | None, warm: bool
         pool.submit(_ready)  # the first task starts every worker (fork)
     try:
         yield pool
-    finally:
-        # Done, or Ctrl-C or SIGTERM: drop what is queued, end the workers now (a warm
-        # one may still be loading WeasyPrint for nothing, when every form was cached)
-        # and wait for the pool's manager thread, so that none of the pool outlives
-        # this call: CPython's exit handler for pools races with a manager thread still
-        # closing its pipe, and printed a traceback after "Đã dừng".
+    except BaseException:
+        # Ctrl-C, SIGTERM or an error: queued forms are dropped and the running ones end
+        # on their own (workers ignore Ctrl-C). A worker ended while writing its result
+        # leaves the pool's result pipe half-written, and the pool's thread then waits
+        # on it forever: the build printed "Đã dừng" and never exited, now and then.
+        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=True)
+        raise
+    else:
+        # Done: every result was taken, so the workers are idle, or still starting (a
+        # spawned renderer whose start outlasts a cached rebuild): end them now. Take
+        # them before shutdown, which forgets them; then wait for the pool's thread,
+        # so that none of the pool outlives this call.
         workers = list((getattr(pool, "_processes", None) or {}).values())  # pid → Process
-        tasks = getattr(pool, "_call_queue", None)
-        if tasks is not None:
-            # Forms already queued (up to 300 KiB of HTML each) may fill the pipe to the
-            # workers ended below; waiting for them to be written hung the exit after
-            # Ctrl-C, now and then.
-            tasks.cancel_join_thread()
-        pool.shutdown(wait=False, cancel_futures=True)  # (which forgets its processes)
+        pool.shutdown(wait=False, cancel_futures=True)
         for process in workers:
             process.terminate()
         pool.shutdown(wait=True)
