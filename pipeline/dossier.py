@@ -375,39 +375,27 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
                     notify(progress, "render", heard, total)
 
             docxs = word_files(forms, renderer, cache, keys, hear_finished)
-            if len(missing) == len(forms) and renderer.elsewhere is None:
-                # Nothing was cached, so neither are the binding's contents and cover,
-                # which this process lays out: load WeasyPrint while the renderers end.
-                renderer.engine  # noqa: B018
             for future, html in early.items():
                 renderer.early[html] = future.result()
                 if cache:
                     cache.put(cache.key(html), renderer.early[html])
-            # The forms are numbered while the renderers finish the last ones (the
-            # page-number overlays were laid out first).
-            numbered = {i: standalone_pdf(pdf, renderer) for i, pdf in enumerate(pdfs)
-                        if pdf is not None}
             for future in as_completed(pending):
-                index = pending[future]
-                pdfs[index] = future.result()
+                pdfs[pending[future]] = future.result()
                 heard += 1
                 notify(progress, "render", heard, total)
-                numbered[index] = standalone_pdf(pdfs[index], renderer)  # type: ignore[arg-type]
     else:
         for done, index in enumerate(missing, start=1):
             pdfs[index] = renderer.pdf(htmls[index])
             notify(progress, "render", len(forms) - len(missing) + done, total)
         docxs = word_files(forms, renderer, cache, keys)
-        numbered = {i: standalone_pdf(pdf, renderer) for i, pdf in enumerate(pdfs)
-                    if pdf is not None}
     if cache and missing:  # nothing new, nothing to write or prune
         for index in missing:
             cache.put(keys[index], pdfs[index])  # type: ignore[arg-type]
         cache.prune()
     rendered = [pdf for pdf in pdfs if pdf is not None]
-    assert len(rendered) == len(forms) == len(numbered)
-    return [RenderedForm(*parts) for parts in zip(forms, rendered, docxs,
-                                                  (numbered[i] for i in range(len(forms))),
+    assert len(rendered) == len(forms)
+    numbered = [standalone_pdf(pdf, renderer) for pdf in rendered]
+    return [RenderedForm(*parts) for parts in zip(forms, rendered, docxs, numbered,
                                                   strict=True)]
 
 
