@@ -9,7 +9,8 @@ user's and survives every rebuild. A folder with files but no marker is refused,
 is the unit folder itself, any folder inside it, or any folder above it.
 
 Atomicity. The new folder is assembled beside OUT in a staging folder: the new files,
-fsynced, plus hard links (copies where links are impossible) of everything OUT holds
+fsynced (or, where the command wrote the very same bytes before, hard links of its old
+files), plus hard links (copies where links are impossible) of everything OUT holds
 that this command does not own. Two renames then swap it in.
 Killed at any moment, OUT is either the old folder or the new one; the next run puts
 back an old folder left aside by a kill between the two renames and clears the staging
@@ -91,20 +92,29 @@ def write_owned(out: Path, files: Mapping[str, bytes], command: str,
 class Staging:
     """The staging folder of one command: its files are written there one by one, as
     they are made, so a caller with many (the handouts of 1,000 members) never holds
-    them all in memory."""
+    them all in memory.
 
-    def __init__(self, folder: Path) -> None:
+    A file that the command wrote before into `previous` (the current OUT) with the
+    same bytes is linked from there rather than written and synced again: a rebuild
+    after one member's change rewrote all 775 files of a 3,000-member unit (0.3 s of
+    its 3.5 s); an unchanged file also keeps its date, and so it looks unchanged."""
+
+    def __init__(self, folder: Path, previous: Path | None = None,
+                 reusable: frozenset[str] = frozenset()) -> None:
         self.folder = folder
+        self.previous = previous
+        self.reusable = reusable
         self.names: list[str] = []
 
     def put(self, name: str, data: bytes) -> Path:
         """Write one output file; its path in the staging folder, to read it back."""
+        if self._link_unchanged(name, data):
+            return self.folder / name
         return self.write(name, lambda handle: handle.write(data))
 
     def write(self, name: str, fill: Callable[[BinaryIO], object]) -> Path:
         """Write one output file with `fill`, which writes into the open file."""
-        if not _safe(name) or name in self.names:
-            raise ValueError(f"tên tệp kết quả không hợp lệ hoặc trùng: {name}")
+        self._check_name(name)
         path = self.folder / name
         with os_errors(path):
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,6 +127,30 @@ class Staging:
                 os.fsync(handle.fileno())
         self.names.append(name)
         return path
+
+    def _check_name(self, name: str) -> None:
+        if not _safe(name) or name in self.names:
+            raise ValueError(f"tên tệp kết quả không hợp lệ hoặc trùng: {name}")
+
+    def _link_unchanged(self, name: str, data: bytes) -> bool:
+        """Link the previous file of this name if it holds exactly `data`. Only a
+        regular file this command wrote, reached through no link (a user's symlink in
+        OUT is never followed); any failure (FAT drives have no links) writes anew."""
+        if self.previous is None or name not in self.reusable:
+            return False
+        self._check_name(name)
+        old = self.previous / name
+        try:
+            if os.path.realpath(old) != str(old) or not old.is_file() \
+                    or old.stat().st_size != len(data) or old.read_bytes() != data:
+                return False
+            destination = self.folder / name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.link(old, destination, follow_symlinks=False)
+        except OSError:
+            return False
+        self.names.append(name)
+        return True
 
 
 @contextmanager
@@ -132,8 +166,10 @@ def staged_output(out: Path, command: str, forbidden: Path | None = None
         target.parent.mkdir(parents=True, exist_ok=True)
         recover_leftovers(target)
         staging = _new_staging(target)
+        before = frozenset(read_marker(target).get(command, [])) if target.is_dir() \
+            else frozenset()
     try:
-        files = Staging(staging)
+        files = Staging(staging, target, before)
         yield files
         with os_errors(out):
             owned = read_marker(target)

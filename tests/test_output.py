@@ -299,3 +299,43 @@ def test_every_file_is_on_disk_before_the_swap(tmp_path: Path,
     synced = {e.removeprefix("sync ") for e in events[:events.index("swap")]}
     assert {Path(name).name for name in files} <= synced
     assert all((tmp_path / "out" / n).read_bytes() == data for n, data in files.items())
+
+
+def test_an_unchanged_file_is_linked_not_written_again(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild keeps the very file (same inode, same date) of an output whose bytes did
+    not change, and writes the others anew; nothing else may share a kept file."""
+    from pipeline import output
+
+    out = tmp_path / "out"
+    write_owned(out, {"mau/a.pdf": b"same", "mau/b.pdf": b"old", "ho-so.pdf": b"v1"}, "build")
+    before = {name: (out / name).stat().st_ino for name in ("mau/a.pdf", "mau/b.pdf")}
+    (out / "ho-so.pdf").write_bytes(b"v2")  # the user changed it: same size, other bytes
+    synced: list[str] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(
+        Path(os.readlink(f"/proc/self/fd/{fd}")).name), real_fsync(fd))[1])
+    write_owned(out, {"mau/a.pdf": b"same", "mau/b.pdf": b"new", "ho-so.pdf": b"v1"}, "build")
+    assert (out / "mau" / "a.pdf").stat().st_ino == before["mau/a.pdf"]
+    assert (out / "mau" / "b.pdf").stat().st_ino != before["mau/b.pdf"]
+    assert {n: (out / n).read_bytes() for n in ("mau/a.pdf", "mau/b.pdf", "ho-so.pdf")} \
+        == {"mau/a.pdf": b"same", "mau/b.pdf": b"new", "ho-so.pdf": b"v1"}
+    assert "a.pdf" not in synced and {"b.pdf", "ho-so.pdf"} <= set(synced)
+    assert all((out / n).stat().st_nlink == 1 for n in ("mau/a.pdf", "mau/b.pdf"))
+    assert output.Staging(tmp_path).previous is None  # a caller's own staging links nothing
+
+
+def test_a_link_in_the_output_is_never_followed_to_reuse_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_owned(out, {"mau/a.pdf": b"mine", "b.pdf": b"x"}, "build")
+    elsewhere = tmp_path / "elsewhere.pdf"
+    elsewhere.write_bytes(b"mine")
+    (out / "mau" / "a.pdf").unlink()
+    (out / "mau" / "a.pdf").symlink_to(elsewhere)
+    (out / "b.pdf").unlink()
+    os.link(elsewhere, out / "b.pdf")  # a hard link is the same file: its bytes decide
+    write_owned(out, {"mau/a.pdf": b"mine", "b.pdf": b"mine"}, "build")
+    assert not (out / "mau" / "a.pdf").is_symlink()
+    assert (out / "mau" / "a.pdf").read_bytes() == b"mine"
+    assert (out / "mau" / "a.pdf").stat().st_ino != elsewhere.stat().st_ino
+    assert elsewhere.read_bytes() == b"mine"
