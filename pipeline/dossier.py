@@ -476,19 +476,22 @@ def renderers(renderer: Renderer, jobs: int, cache: FormCache | None, warm: bool
         # on their own (workers ignore Ctrl-C). A worker ended while writing its result
         # leaves the pool's result pipe half-written, and the pool's thread then waits
         # on it forever: the build printed "Đã dừng" and never exited, now and then.
-        pool.shutdown(wait=False, cancel_futures=True)
-        pool.shutdown(wait=True)
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     else:
         # Done: every result was taken, so the workers are idle, or still starting (a
         # spawned renderer whose start outlasts a cached rebuild): end them now. Take
-        # them before shutdown, which forgets them; then wait for the pool's thread,
-        # so that none of the pool outlives this call.
+        # them and the pool's thread before shutdown, which forgets both, and wait for
+        # the thread: left running, it closed its wake-up pipe while the interpreter's
+        # exit wrote to it ("Exception ignored … Bad file descriptor" after "Đã dừng",
+        # 1 Ctrl-C in 20, when the interrupted branch also shut down twice).
         workers = list((getattr(pool, "_processes", None) or {}).values())  # pid → Process
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for process in workers:
             process.terminate()
-        pool.shutdown(wait=True)
+        if manager is not None:
+            manager.join()
 
 
 def word_files(forms: list[FormDoc], renderer: Renderer, cache: FormCache | None,

@@ -302,3 +302,22 @@ def test_renderers_of_a_killed_job_end_themselves() -> None:
     while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+@pytest.mark.parametrize("interrupted", [False, True])
+def test_renderers_end_with_their_pool_thread(interrupted: bool) -> None:
+    """Leaving `renderers`, finished or interrupted, nothing of the pool runs on: its
+    thread, left running, closed its wake-up pipe while the interpreter's exit wrote to
+    it, and an interrupted build printed a traceback after "Đã dừng" (1 Ctrl-C in 20)."""
+    import contextlib
+    import threading
+
+    from pipeline.dossier import _ready, renderers
+
+    before = set(threading.enumerate())
+    with contextlib.suppress(KeyboardInterrupt), \
+            renderers(Renderer(), 2, None, warm=True) as pool:
+        pool.submit(_ready).result()
+        if interrupted:
+            raise KeyboardInterrupt
+    assert {t for t in threading.enumerate() if not t.daemon} <= before
