@@ -89,6 +89,11 @@ def write_owned(out: Path, files: Mapping[str, bytes], command: str,
             staging.put(name, files[name])
 
 
+# Linking never follows a link, where the system can say so (Windows cannot: there the
+# path was checked just before to involve none).
+NO_FOLLOW = {"follow_symlinks": False} if os.link in os.supports_follow_symlinks else {}
+
+
 class Staging:
     """The staging folder of one command: its files are written there one by one, as
     they are made, so a caller with many (the handouts of 1,000 members) never holds
@@ -146,7 +151,7 @@ class Staging:
                 return False
             destination = self.folder / name
             destination.parent.mkdir(parents=True, exist_ok=True)
-            os.link(old, destination, follow_symlinks=False)
+            os.link(old, destination, **NO_FOLLOW)
         except OSError:
             return False
         self.names.append(name)
