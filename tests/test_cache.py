@@ -16,7 +16,7 @@ from pipeline.cache import FormCache, engine_salt
 from pipeline.chunks import ROW_ATTRIBUTE
 from pipeline.dossier import BuildResult, build
 from pipeline.render import Renderer
-from tests.conftest import CHI_BO, DANG_BO
+from tests.conftest import CHI_BO, DANG_BO, QD366
 from tests.helpers import edit_csv, read_csv
 
 Copy = Callable[..., Path]
@@ -321,3 +321,62 @@ def test_renderers_end_with_their_pool_thread(interrupted: bool) -> None:
         if interrupted:
             raise KeyboardInterrupt
     assert {t for t in threading.enumerate() if not t.daemon} <= before
+
+
+class _HeldPool:
+    """A pool of renderers laying out in this process, all at once, except the last
+    form: that one is held back until `release`."""
+
+    size = 2
+
+    def __init__(self, renderer: Renderer, last: str) -> None:
+        from concurrent.futures import Future
+
+        self.renderer, self.last = renderer, last
+        self.held: Future[bytes] = Future()
+
+    def submit(self, _call: object, html: str) -> object:
+        from concurrent.futures import Future
+
+        if html == self.last:
+            return self.held
+        done: Future[bytes] = Future()
+        done.set_result(self.renderer.pdf(html))
+        return done
+
+
+def test_forms_are_numbered_while_the_last_is_still_laid_out(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each form's standalone PDF is numbered as soon as the form is in, not after the
+    last one: only the binding is then left when the renderers finish."""
+    import threading
+
+    from pipeline import dossier
+    from pipeline.rules import assess
+
+    profile = dossier.unit_profile(QD366, None)
+    unit = dossier.load_for(QD366, profile)
+    plan = dossier.plan_forms(unit, profile, assess(unit, profile))
+    renderer = Renderer()
+    last = renderer.html(plan[-1].template, **plan[-1].context)
+    pool = _HeldPool(Renderer(), last)
+    events: list[str] = []
+    real_standalone = dossier.standalone_pdf
+
+    def standalone(pdf: bytes, r: Renderer) -> bytes:
+        events.append("numbered")
+        return real_standalone(pdf, r)
+
+    def release() -> None:
+        events.append("last form in")
+        pool.held.set_result(pool.renderer.pdf(last))
+
+    monkeypatch.setattr(dossier, "standalone_pdf", standalone)
+    timer = threading.Timer(3.0, release)  # the other forms are numbered well before
+    timer.start()
+    try:
+        forms = dossier.render_forms(plan, renderer, 2, pool=pool)  # type: ignore[arg-type]
+    finally:
+        timer.cancel()
+    assert events == ["numbered"] * (len(plan) - 1) + ["last form in", "numbered"]
+    assert [f.numbered for f in forms] == [real_standalone(f.pdf, renderer) for f in forms]
