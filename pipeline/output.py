@@ -101,8 +101,9 @@ class Staging:
 
     A file that the command wrote before into `previous` (the current OUT) with the
     same bytes is linked from there rather than written and synced again: a rebuild
-    after one member's change rewrote all 775 files of a 3,000-member unit (0.3 s of
-    its 3.5 s); an unchanged file also keeps its date, and so it looks unchanged."""
+    after one member's change rewrote all 775 files of a 3,000-member unit (3.7 s
+    before, 3.3 s since); an unchanged file also keeps its date, and so it looks
+    unchanged."""
 
     def __init__(self, folder: Path, previous: Path | None = None,
                  reusable: frozenset[str] = frozenset()) -> None:
