@@ -290,9 +290,7 @@ def stamp_page(renderer: Renderer, number: int) -> Stamp:
     if renderer.stamps is None:
         renderer.stamps = Stamps(renderer.cached_pdf(_stamp_html(renderer, SAMPLE)),
                                  lambda n: renderer.cached_pdf(_stamp_html(renderer, [n])))
-    stamp = renderer.stamps.stamp(number)
-    assert isinstance(stamp, Stamp)
-    return stamp
+    return renderer.stamps.stamp(number)
 
 
 def _stamp_html(renderer: Renderer, numbers: Sequence[int | str]) -> str:

@@ -114,13 +114,17 @@ class Staging:
 
     def put(self, name: str, data: bytes) -> Path:
         """Write one output file; its path in the staging folder, to read it back."""
+        self._check_name(name)
         if self._link_unchanged(name, data):
             return self.folder / name
-        return self.write(name, lambda handle: handle.write(data))
+        return self._write(name, lambda handle: handle.write(data))
 
     def write(self, name: str, fill: Callable[[BinaryIO], object]) -> Path:
         """Write one output file with `fill`, which writes into the open file."""
         self._check_name(name)
+        return self._write(name, fill)
+
+    def _write(self, name: str, fill: Callable[[BinaryIO], object]) -> Path:
         path = self.folder / name
         with os_errors(path):
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,7 +148,6 @@ class Staging:
         OUT is never followed); any failure (FAT drives have no links) writes anew."""
         if self.previous is None or name not in self.reusable:
             return False
-        self._check_name(name)
         old = self.previous / name
         try:
             if os.path.realpath(old) != str(old) or not old.is_file() \
@@ -172,14 +175,12 @@ def staged_output(out: Path, command: str, forbidden: Path | None = None
         target.parent.mkdir(parents=True, exist_ok=True)
         recover_leftovers(target)
         staging = _new_staging(target)
-        before = frozenset(read_marker(target).get(command, [])) if target.is_dir() \
-            else frozenset()
+        owned = read_marker(target)  # none when OUT is new
+        previous = set(owned.get(command, []))
     try:
-        files = Staging(staging, target, before)
+        files = Staging(staging, target, frozenset(previous))
         yield files
         with os_errors(out):
-            owned = read_marker(target)
-            previous = set(owned.get(command, []))
             owned[command] = sorted(files.names)
             _write_marker(staging, owned)
             if target.exists():

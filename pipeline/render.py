@@ -36,6 +36,7 @@ from pipeline.zipout import word_file_bytes
 
 if TYPE_CHECKING:
     from pipeline.engine import Engine
+    from pipeline.stamps import Stamps
 
 # A line to write on by hand, as wide as a portrait page's text (14 pt "…" are 1 em):
 # the same characters in PDF and Word, so both break lines and pages alike.
@@ -160,7 +161,7 @@ class Renderer:
         self.css_text = css  # part of every cached form's key (pipeline/cache.py)
         # The page-number overlays, drawn from a sample laid out once per build
         # (assemble.stamp_page, pipeline/stamps.py).
-        self.stamps: Any = None
+        self.stamps: Stamps | None = None
         # Set by a build that uses the cache: the cover, contents, placeholders and
         # page-number overlays are then taken from it too (cached_pdf).
         self.cache: FormCache | None = None
