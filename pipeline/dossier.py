@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed, wait
+from concurrent.futures.process import _process_worker
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,8 @@ from pipeline.render import Renderer, return_freed_memory
 from pipeline.rules import Assessment, Finding, Severity, assess
 from pipeline.signing import sign_pdf
 from pipeline.vntext import fold
+from pipeline.zygote import Zygote, ZygoteChild
+from pipeline.zygote import available as zygote_available
 
 
 @dataclass(frozen=True)
@@ -461,12 +464,35 @@ def _built_key(cache: FormCache, unit_dir: Path) -> str:
 
 
 class RenderPool(ProcessPoolExecutor):
-    """`size` rendering processes (`_start_worker`), WeasyPrint loaded in each if `warm`."""
+    """`size` rendering processes (`_start_worker`), WeasyPrint loaded in each if `warm`:
+    with two or more, loaded once, in a zygote that forks them (pipeline/zygote.py)."""
 
     def __init__(self, size: int, cache: FormCache | None, warm: bool) -> None:
         super().__init__(max_workers=size, initializer=_start_worker,
                          initargs=(cache, warm, os.getpid()))
         self.size = size
+        self.zygote: Zygote | None = None
+        if warm and size > 1 and zygote_available() and \
+                self._mp_context is not None and self._mp_context.get_start_method() == "fork":
+            self.zygote = Zygote(lambda: _prepare_worker(cache, warm), self._run_worker)
+
+    def _spawn_process(self) -> None:
+        if self.zygote is None:
+            super()._spawn_process()  # type: ignore[misc]
+            return
+        child = ZygoteChild(self.zygote)
+        child.start()
+        self._processes[-len(self._processes) - 1] = child  # its pid comes later
+
+    def _run_worker(self, zygote: int) -> None:
+        """A pool's worker, in a child of the zygote: the zygote is its parent."""
+        _process_worker(self._call_queue, self._result_queue,  # type: ignore[attr-defined]
+                        _start_worker, (self._initargs[0], self._initargs[1], zygote),
+                        self._max_tasks_per_child)  # type: ignore[attr-defined]
+
+    def end_zygote(self) -> None:
+        if self.zygote is not None:
+            self.zygote.close()
 
 
 @contextmanager
@@ -491,6 +517,7 @@ def renderers(renderer: Renderer, jobs: int, cache: FormCache | None, warm: bool
         # leaves the pool's result pipe half-written, and the pool's thread then waits
         # on it forever: the build printed "Đã dừng" and never exited, now and then.
         pool.shutdown(wait=True, cancel_futures=True)
+        pool.end_zygote()
         raise
     else:
         # Done: every result was taken, so the workers are idle, or still starting (a
@@ -506,6 +533,7 @@ def renderers(renderer: Renderer, jobs: int, cache: FormCache | None, warm: bool
             process.terminate()
         if manager is not None:
             manager.join()
+        pool.end_zygote()
 
 
 def word_files(forms: list[FormDoc], renderer: Renderer, cache: FormCache | None,
@@ -547,15 +575,26 @@ def _start_worker(cache: FormCache | None, load_engine: bool, parent: int) -> No
     import signal
     import threading
 
-    global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     threading.Thread(target=_end_when_orphaned, args=(parent,), daemon=True,
                      name="hoso-orphan-watch").start()
+    if _WORKER is None:  # else made by the zygote this worker was forked from
+        _prepare_worker(cache, load_engine)
+
+
+def _prepare_worker(cache: FormCache | None, load_engine: bool) -> None:
+    """The worker's renderer; in a zygote, made once for all the workers it forks (a
+    failure is left for each worker to meet again, and report, as without a zygote)."""
+    global _WORKER
     _WORKER = Renderer()
     _WORKER.cache = cache
-    if load_engine:
-        _WORKER.engine  # noqa: B018
+    try:
+        if load_engine:
+            _WORKER.engine  # noqa: B018
+    except BaseException:
+        _WORKER = None
+        raise
 
 
 def _end_when_orphaned(parent: int) -> None:

@@ -279,29 +279,44 @@ def _renderers_then_wait() -> None:
         time.sleep(120)  # killed meanwhile
 
 
-def test_renderers_of_a_killed_job_end_themselves() -> None:
+@pytest.mark.parametrize(("start", "processes"), [("spawn", 1), ("fork", 3)])
+def test_renderers_of_a_killed_job_end_themselves(start: str, processes: int) -> None:
     """A web job killed with SIGKILL cannot stop its renderers; they see their parent
-    gone and end, instead of sleeping on forever."""
+    gone and end, instead of sleeping on forever. Spawned (the web app), the pool spawns
+    a renderer as tasks come; forked (a `hoso build` killed), a zygote forks two
+    renderers (pipeline/zygote.py), and it and they end."""
     import multiprocessing
     import os
     import signal
 
-    job = multiprocessing.get_context("spawn").Process(target=_renderers_then_wait)
+    job = multiprocessing.get_context(start).Process(target=_renderers_then_wait)
     job.start()
     workers: list[int] = []
     deadline = time.monotonic() + 60
-    while not workers and time.monotonic() < deadline:  # spawned as tasks come: one
+    while len(workers) < processes and time.monotonic() < deadline:
         time.sleep(0.2)
-        children = Path(f"/proc/{job.pid}/task/{job.pid}/children").read_text().split()
-        workers = [int(pid) for pid in children
-                   if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
-    assert workers
+        workers = [pid for pid in _descendants(job.pid)  # not spawn's resource tracker
+                   if "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text()]
+    assert len(workers) == processes
     os.kill(job.pid, signal.SIGKILL)
     job.join()
     deadline = time.monotonic() + 20
     while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes forked from `pid`, and from them, and so on (Linux)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue  # ended meanwhile
+        for child in children:
+            found += [child, *_descendants(child)]
+    return found
 
 
 @pytest.mark.parametrize("interrupted", [False, True])
@@ -318,9 +333,21 @@ def test_renderers_end_with_their_pool_thread(interrupted: bool) -> None:
     with contextlib.suppress(KeyboardInterrupt), \
             renderers(Renderer(), 2, None, warm=True) as pool:
         pool.submit(_ready).result()
+        assert pool.zygote is not None  # two renderers forked by a zygote (pipeline/zygote.py)
+        zygote = pool.zygote.process.pid
+        started = [pool.zygote.pid(index) for index in range(2)]
+        assert sorted(started) == sorted(_descendants(zygote))
         if interrupted:
             raise KeyboardInterrupt
     assert {t for t in threading.enumerate() if not t.daemon} <= before
+    assert not [pid for pid in [zygote, *started] if _running(pid)]
+
+
+def _running(pid: int | None) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 class _HeldPool:
