@@ -13,6 +13,11 @@ Each entry carries an HMAC of its key and content under a secret kept in the cac
 folder: a corrupt entry, or one copied in from elsewhere, fails the check and is
 discarded, never used. The cache is an optimisation: any error reading or writing it is
 a miss, never a failed build.
+
+The same folder keeps Jinja's compiled templates (`CompiledTemplates`), as Python keeps
+its bytecode: compiling the HTML and Word templates took 0.19 s of every build. They are
+keyed by the template's source and the compiler's options and versions, so they are never
+stale, and are kept even with `--no-cache`, which is about rendered forms.
 """
 
 from __future__ import annotations
@@ -21,14 +26,17 @@ import contextlib
 import ctypes.util
 import hashlib
 import hmac
+import importlib.util
 import os
 import secrets
 import tempfile
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from types import CodeType
 
 import platformdirs
+from jinja2 import Environment, bccache
 
 from pipeline import __version__
 from pipeline.paths import FONTS
@@ -39,7 +47,7 @@ CUT_MAGIC = b"hoso-cut:"  # where the next window of a long list starts (render.
 BUILT_MAGIC = b"hoso-built"  # this unit folder was built with this cache (dossier.py)
 # Each kind's first bytes; "numbered" is a form's PDF numbered on its own (mau/*.pdf).
 MAGIC = {"pdf": b"%PDF-", "docx": b"PK\x03\x04", "cut": CUT_MAGIC, "numbered": b"%PDF-",
-         "built": BUILT_MAGIC}
+         "built": BUILT_MAGIC, "code": bccache.bc_magic}
 
 
 def cache_folder() -> Path:
@@ -166,3 +174,47 @@ class FormCache:
 
 def _tag(secret: bytes, key: str, payload: bytes) -> bytes:
     return hmac.new(secret, key.encode("ascii") + b"\0" + payload, hashlib.sha256).digest()
+
+
+class CompiledTemplates(bccache.BytecodeCache):
+    """Jinja's compiled templates, kept in the cache folder between runs (HMAC-checked
+    like every entry: compiled code is run, so a foreign entry must never be).
+
+    The code depends on the template's source (Jinja's checksum, in the key), on the
+    versions of hoso, Jinja and Python, and on the environment's options; `options`
+    names those that are not plain values (the autoescape policy)."""
+
+    def __init__(self, options: str, folder: Path | None = None) -> None:
+        digest = hashlib.sha256()
+        for part in (__version__, metadata.version("jinja2"), importlib.util.MAGIC_NUMBER.hex(),
+                     options):
+            digest.update(part.encode("utf-8") + b"\0")
+        self.store = FormCache(folder or cache_folder(), digest.digest())
+
+    def load_bytecode(self, bucket: bccache.Bucket) -> None:
+        code = self.store.get(self._key(bucket), "code")
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: bccache.Bucket) -> None:
+        self.store.put(self._key(bucket), bucket.bytecode_to_string(), "code")
+
+    def _key(self, bucket: bccache.Bucket) -> str:
+        environment = bucket.environment
+        options = (environment.trim_blocks, environment.lstrip_blocks,
+                   environment.keep_trailing_newline, environment.newline_sequence,
+                   environment.optimized, sorted(environment.extensions))
+        return self.store.key(f"{options}\0{bucket.key}\0{bucket.checksum}")
+
+
+def compiled(environment: Environment, source: str) -> CodeType:
+    """The code of a template given as a string (docxtpl's XML parts), from the
+    environment's `CompiledTemplates` when it has them."""
+    cache = environment.bytecode_cache
+    if cache is None:
+        return environment.compile(source)
+    bucket = cache.get_bucket(environment, "<string>", None, source)
+    if bucket.code is None:
+        bucket.code = environment.compile(source)
+        cache.set_bucket(bucket)
+    return bucket.code

@@ -77,7 +77,7 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
     chooses it (profiles.choose_profile). `progress` hears of each rendered form, the
     binding and the writing. With `use_cache`, forms rendered before are taken from the
     user's cache (pipeline/cache.py)."""
-    renderer = Renderer()
+    renderer = Renderer(keep_compiled=True)
     cache = form_cache(renderer, use_cache)
     with first_renderers(renderer, cache, unit_dir, jobs) as pool:
         profile = unit_profile(unit_dir, profile_name)
@@ -264,7 +264,7 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
     unit = load_for(unit_dir, profile, before_meetings=True)
     target = claim(out or default_out(unit_dir, unit.slug) / "chuan-bi", unit_dir)
     assessment = assess(unit, profile)
-    renderer = Renderer()
+    renderer = Renderer(keep_compiled=True)
     cache = form_cache(renderer, use_cache)
     handouts = plan_handouts(unit, profile, assessment)
     own = [h.form for h in handouts if not h.joins]

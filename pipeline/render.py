@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from docxtpl import DocxTemplate
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from pipeline.cache import CUT_MAGIC, FormCache
+from pipeline.cache import CUT_MAGIC, CompiledTemplates, FormCache, compiled
 from pipeline.chunks import WINDOW_ROWS, Window, join_pdfs, lay_out_in_windows, split_rows
 from pipeline.content import GRADES
 from pipeline.docx_writer import keep_signature_with_body
@@ -67,7 +67,8 @@ def _share_vocabulary(env: Environment) -> Environment:
 class CompiledOnce(Environment):
     """docxtpl compiles a template's XML parts with `from_string` at every render; the
     XML of a template is the same every time, so each source is compiled once
-    (benchmarks: 40 % of the Word files' time went to compiling)."""
+    (benchmarks: 40 % of the Word files' time went to compiling), and with a
+    `bytecode_cache`, once for every run (pipeline/cache.py, CompiledTemplates)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -78,7 +79,8 @@ class CompiledOnce(Environment):
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         if source not in self.compiled:
-            self.compiled[source] = super().from_string(source)
+            self.compiled[source] = self.template_class.from_code(
+                self, compiled(self, source), self.make_globals(None), None)
         return self.compiled[source]
 
 
@@ -144,18 +146,23 @@ SPECIAL_IN_TEXT = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
 class Renderer:
     """A form's context → HTML → PDF, and → DOCX, with shared styles and fonts."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_compiled: bool = False) -> None:
+        """`keep_compiled`: the templates' compiled code is kept in the cache folder
+        between runs (pipeline/cache.py, CompiledTemplates)."""
         self.env = _share_vocabulary(Environment(
             loader=FileSystemLoader(str(TEMPLATES)),
             autoescape=select_autoescape(["html", "j2"], default_for_string=True),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            bytecode_cache=CompiledTemplates("autoescape: html, j2 and strings")
+            if keep_compiled else None,
         ))
         # docxtpl compiles each template's XML with from_string; autoescape keeps a
         # name with "<" or "&" text, never markup.
-        self.docx_env = _share_vocabulary(CompiledOnce(autoescape=True,
-                                                       undefined=StrictUndefined))
+        self.docx_env = _share_vocabulary(CompiledOnce(
+            autoescape=True, undefined=StrictUndefined,
+            bytecode_cache=CompiledTemplates("autoescape: all") if keep_compiled else None))
         self.docx_templates: dict[str, bytes] = {}  # form → template bytes, read once
         css = self.env.get_template("style.css.j2").render(t=TYPOGRAPHY)
         self.css_text = css  # part of every cached form's key (pipeline/cache.py)

@@ -407,3 +407,54 @@ def test_forms_are_numbered_while_the_last_is_still_laid_out(
         timer.cancel()
     assert events == ["numbered"] * (len(plan) - 1) + ["last form in", "numbered"]
     assert [f.numbered for f in forms] == [real_standalone(f.pdf, renderer) for f in forms]
+
+
+def test_compiled_templates_are_kept_between_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template is compiled once, not at every run (0.19 s of a build); a changed
+    source, other compiler options or a corrupt entry is compiled anew, and what is
+    rendered is the same either way."""
+    from jinja2 import Environment
+
+    from pipeline.cache import CompiledTemplates
+    from pipeline.render import CompiledOnce
+    from pipeline.typography import TYPOGRAPHY
+
+    monkeypatch.setenv("HOSO_CACHE_DIR", str(tmp_path))
+    compiled: list[str] = []
+    original = Environment.compile
+
+    def compile_counted(self: Environment, source: str, *args: object) -> object:
+        compiled.append(source)
+        return original(self, source, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Environment, "compile", compile_counted)
+    word_part = "<w:t>{{ name }}</w:t>"
+
+    def run() -> tuple[str, str]:
+        renderer = Renderer(keep_compiled=True)
+        return (renderer.html("_stamp.html", numbers=[7], t=TYPOGRAPHY),
+                renderer.docx_env.from_string(word_part).render(name="A & B"))
+
+    first = run()
+    assert compiled and first[1] == "<w:t>A &amp; B</w:t>"
+    compiled.clear()
+    assert run() == first
+    assert compiled == []  # every template from the cache folder
+
+    changed = Renderer(keep_compiled=True).docx_env.from_string(word_part + "<w:br/>")
+    assert compiled == [word_part + "<w:br/>"]
+    assert changed.render(name="x") == "<w:t>x</w:t><w:br/>"
+
+    compiled.clear()
+    plain = CompiledOnce(bytecode_cache=CompiledTemplates("autoescape: none"))
+    assert plain.from_string(word_part).render(name="A & B") == "<w:t>A & B</w:t>"
+    assert compiled == [word_part]  # the autoescaped code is not taken for it
+
+    for entry in tmp_path.glob("*/*.code"):
+        data = bytearray(entry.read_bytes())
+        data[-1] ^= 0xFF
+        entry.write_bytes(bytes(data))
+    compiled.clear()
+    assert run() == first
+    assert word_part in compiled  # the corrupt entries discarded, compiled again
