@@ -124,15 +124,13 @@ def _part(unit: Unit, item: ChecklistItem, a: Assessment, rendered: Rendered,
 
 def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
          renderer: Renderer) -> BoundDossier:
-    bodies = [_part_pages(p) for p in parts]
-    placeholders = _placeholder_pages(unit, parts, renderer)
-    for index, part in enumerate(parts):
-        if part.status is Status.MISSING:
-            bodies[index] = [placeholders.pop(0)]
-    body_pages = sum(len(b) for b in bodies)
+    sources = [_PartSource(p) for p in parts]
+    counts = [1 if p.status is Status.MISSING else s.page_count
+              for p, s in zip(parts, sources, strict=True)]
+    body_pages = sum(counts)
 
     def toc_html(toc_pages: int) -> str:
-        rows = _toc_rows(_place(parts, bodies, first=2 + toc_pages))
+        rows = _toc_rows(_place(parts, counts, first=2 + toc_pages))
         return renderer.html("_toc.html", unit=unit, profile=profile, rows=rows)
 
     def cover_html(toc_pages: int) -> str:
@@ -141,10 +139,17 @@ def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
 
     # The contents of one page and of two, and their covers, laid out at once by the
     # build's renderers when they are lent (dossier.lent): the one that fits is ready.
+    # They need the page counts only; the pages (scans made pages, active content
+    # removed) are taken meanwhile: 0.1 s less at the end of the đảng bộ sample's build.
     renderer.lay_out_ahead([make(n) for n in (1, 2) for make in (toc_html, cover_html)])
+    bodies = [s.pages() for s in sources]
+    placeholders = _placeholder_pages(unit, parts, renderer)
+    for index, part in enumerate(parts):
+        if part.status is Status.MISSING:
+            bodies[index] = [placeholders.pop(0)]
     toc_pages = 1
     for _ in range(4):  # the TOC's own length moves every page after it
-        placed = _place(parts, bodies, first=2 + toc_pages)
+        placed = _place(parts, counts, first=2 + toc_pages)
         toc = _pdf_pages(renderer.cached_pdf(toc_html(toc_pages)))
         if len(toc) == toc_pages:
             break
@@ -167,13 +172,25 @@ def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
     return BoundDossier(pdf, manifest, tuple(placed), total, missing)
 
 
-def _part_pages(part: Part) -> list[PageObject]:
-    pages: list[PageObject] = []
-    for data in part.pdfs:
-        pages.extend(PdfReader(io.BytesIO(data)).pages)
-    for attachment in part.attachments:
-        pages.extend(attach.pdf_pages(attachment))
-    return pages
+class _PartSource:
+    """A part's PDFs and attachments, opened: their page count now, their pages later."""
+
+    def __init__(self, part: Part) -> None:
+        self.forms = [PdfReader(io.BytesIO(data)) for data in part.pdfs]
+        self.attachments = [attach.OpenedAttachment(a) for a in part.attachments]
+
+    @property
+    def page_count(self) -> int:
+        return sum(len(reader.pages) for reader in self.forms) + \
+            sum(opened.page_count for opened in self.attachments)
+
+    def pages(self) -> list[PageObject]:
+        pages: list[PageObject] = []
+        for reader in self.forms:
+            pages.extend(reader.pages)
+        for opened in self.attachments:
+            pages.extend(opened.pages())
+        return pages
 
 
 def early_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer) -> list[str]:
@@ -204,14 +221,13 @@ def _pdf_pages(pdf: bytes) -> list[PageObject]:
     return list(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def _place(parts: Sequence[Part], bodies: Sequence[Sequence[PageObject]], first: int
-           ) -> list[PlacedPart]:
+def _place(parts: Sequence[Part], counts: Sequence[int], first: int) -> list[PlacedPart]:
     placed = []
     page = first
-    for part, body in zip(parts, bodies, strict=True):
-        if body:
-            placed.append(PlacedPart(part, page, page + len(body) - 1))
-            page += len(body)
+    for part, count in zip(parts, counts, strict=True):
+        if count:
+            placed.append(PlacedPart(part, page, page + count - 1))
+            page += count
         else:
             placed.append(PlacedPart(part, 0, 0))
     return placed

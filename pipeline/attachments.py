@@ -16,7 +16,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageOps
+from PIL import (
+    Image,
+    ImageOps,
+    PdfImagePlugin,  # noqa: F401  else saving a PDF loads every plugin (0.02 s)
+)
 from pypdf import PageObject, PdfReader, Transformation
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject
@@ -251,16 +255,26 @@ def _strip(page: PageObject, dry_run: bool = False) -> set[str]:
     return found
 
 
-def pdf_pages(attachment: Attachment) -> list[PageObject]:
-    """The attachment as PDF pages: PDFs without their active content, images as A4
-    pages."""
-    if attachment.kind == "image":
-        return [image_page(attachment.path)]
-    reader = PdfReader(io.BytesIO(attachment.path.read_bytes()), strict=False)
-    pages = list(reader.pages)
-    for page in pages:
-        _strip(page)
-    return pages
+class OpenedAttachment:
+    """An attachment as PDF pages: PDFs without their active content, images as A4
+    pages. Its page count is known once opened; the pages are made when asked for."""
+
+    def __init__(self, attachment: Attachment) -> None:
+        self.attachment = attachment
+        self.reader = None if attachment.kind == "image" else \
+            PdfReader(io.BytesIO(attachment.path.read_bytes()), strict=False)
+
+    @property
+    def page_count(self) -> int:
+        return 1 if self.reader is None else len(self.reader.pages)
+
+    def pages(self) -> list[PageObject]:
+        if self.reader is None:
+            return [image_page(self.attachment.path)]
+        pages = list(self.reader.pages)
+        for page in pages:
+            _strip(page)
+        return pages
 
 
 def image_page(path: Path) -> PageObject:
