@@ -24,10 +24,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pypdf import PdfReader, PdfWriter
-
-from pipeline.pdfdigest import write_identified
-
 ROWS_START, ROWS_END = "<!--hoso:rows-->", "<!--hoso:/rows-->"
 LEAD = re.compile(r"<!--hoso:lead-->.*?<!--hoso:/lead-->", re.DOTALL)
 ROW_START = re.compile(r"(?=<tr[\s>])")
@@ -152,6 +148,12 @@ def join_pdfs(pdfs: list[bytes]) -> bytes:
     identifier is a digest of the parts, so the same windows give the same bytes."""
     if len(pdfs) == 1:
         return pdfs[0]
+    # pypdf is loaded here, not with the module: a renderer forked before the main
+    # process loads it (pipeline/zygote.py) needs it for long lists only.
+    from pypdf import PdfReader, PdfWriter
+
+    from pipeline.pdfdigest import write_identified
+
     writer = PdfWriter()
     for index, data in enumerate(pdfs):
         reader = PdfReader(io.BytesIO(data))

@@ -15,28 +15,24 @@ from concurrent.futures.process import _process_worker
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from pypdf import PdfReader, PdfWriter
-
-from pipeline import assemble
-from pipeline.assemble import BoundDossier, Status
 from pipeline.cache import BUILT_MAGIC, FormCache, cache_folder, engine_salt
-from pipeline.docx_writer import join_word_files
 from pipeline.errors import HosoError, InputError, Problem
 from pipeline.forms import FormDoc, FormRequest, build_form
 from pipeline.load import load_unit, regime_hint
 from pipeline.model import Activity, Unit
 from pipeline.output import Staging, claim, staged_output, write_owned
-from pipeline.pdfjoin import join_files
 from pipeline.profiles import ChecklistItem, Profile, available_profiles, choose_profile
 from pipeline.progress import Monotonic, ProgressCallback, notify, silent
 from pipeline.render import Renderer, return_freed_memory
 from pipeline.rules import Assessment, Finding, Severity, assess
-from pipeline.signing import sign_pdf
 from pipeline.vntext import fold
 from pipeline.zygote import Zygote, ZygoteChild
 from pipeline.zygote import available as zygote_available
+
+if TYPE_CHECKING:
+    from pipeline.assemble import BoundDossier, Rendered
 
 
 @dataclass(frozen=True)
@@ -80,6 +76,10 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
     renderer = Renderer(keep_compiled=True)
     cache = form_cache(renderer, use_cache)
     with first_renderers(renderer, cache, unit_dir, jobs) as pool:
+        # The binding's libraries (pypdf, PIL) load once the renderers have started:
+        # 0.15 s less before the zygote forks (pipeline/zygote.py).
+        from pipeline import assemble
+
         profile = unit_profile(unit_dir, profile_name)
         unit = load_for(unit_dir, profile)
         target = claim(out or default_out(unit_dir, unit.slug), unit_dir)
@@ -96,6 +96,8 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
         report = report_lines(unit, dossier, assessment, profile)
         files = output_files(dossier, forms, report, renderer)
     if sign is not None:
+        from pipeline.signing import sign_pdf
+
         files["ho-so.pdf"] = sign_pdf(dossier.pdf, sign.p12, sign.password,
                                       f"Hồ sơ kiểm điểm, đánh giá, xếp loại năm {unit.year}")
         report.append("Đã ký số ho-so.pdf bằng chứng thư " + sign.p12.name + ".")
@@ -236,12 +238,12 @@ def _key(form: FormDoc) -> tuple[str, str | None]:
     return form.form, form.subject if form.section == "personal" else None
 
 
-def rendered_by_key(forms: list[RenderedForm]) -> assemble.Rendered:
+def rendered_by_key(forms: list[RenderedForm]) -> Rendered:
     """The PDFs of the checklist forms, keyed as plan_parts looks them up."""
     return {_key(f.form): f.pdf for f in forms if f.form.item}
 
 
-def rendered_keys(forms: list[FormDoc]) -> assemble.Rendered:
+def rendered_keys(forms: list[FormDoc]) -> Rendered:
     """Which checklist forms would be generated, without rendering them (hoso check)."""
     return {_key(f): b"" for f in forms if f.item}
 
@@ -325,6 +327,9 @@ def joined_handout(form: FormDoc, parts: list[Path], renderer: Renderer,
     if not parts:
         rendered = render_forms([form], renderer, 1, silent, cache)[0]
         return rendered.numbered, rendered.docx
+    from pipeline.docx_writer import join_word_files
+    from pipeline.pdfjoin import join_files
+
     words = [part.with_suffix(".docx") for part in parts]
     return (lambda out: join_files(parts, out)), (lambda out: join_word_files(words, out))
 
@@ -619,12 +624,11 @@ def report_lines(unit: Unit, dossier: BoundDossier, a: Assessment,
                  profile: Profile) -> list[str]:
     lines = [f"Hồ sơ {unit.name} năm {unit.year}: {dossier.pages} trang. Áp dụng "
              f"{profile.title} (bộ quy định {profile.id})."]
-    for p in dossier.placed:
+    for p in dossier.missing:
         part = p.part
-        if part.status is Status.MISSING:
-            who = f"Hồ sơ cá nhân {part.person_name}, " if part.person else ""
-            lines.append(f"[THIẾU] {who}mục {part.number} {part.title}: {part.reason} "
-                         f"(trang {p.first_page} là trang báo thiếu)")
+        who = f"Hồ sơ cá nhân {part.person_name}, " if part.person else ""
+        lines.append(f"[THIẾU] {who}mục {part.number} {part.title}: {part.reason} "
+                     f"(trang {p.first_page} là trang báo thiếu)")
     lines.extend(f"[LƯU Ý] {x.label}: đã gỡ nội dung chủ động, không đưa vào hồ sơ: "
                  f"{', '.join(x.active)}" for x in unit.attachments if x.active)
     lines.extend(f.line() for f in a.findings)
@@ -653,6 +657,8 @@ def output_files(dossier: BoundDossier, forms: list[RenderedForm], report: list[
 def standalone_pdf(pdf: bytes, renderer: Renderer) -> bytes:
     """A form on its own, numbered from its second page on (typography.md "Page"); taken
     from the cache when the same PDF was numbered with the same overlays before."""
+    from pipeline import assemble
+
     cache = renderer.cache
     if cache is None:
         return _numbered(pdf, renderer)
@@ -661,6 +667,10 @@ def standalone_pdf(pdf: bytes, renderer: Renderer) -> bytes:
 
 
 def _numbered(pdf: bytes, renderer: Renderer) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    from pipeline import assemble
+
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     if len(writer.pages) > 1:
         assemble.stamp_numbers(writer, renderer)

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 import yaml
 
-from pipeline import attachments as attach
 from pipeline import content
 from pipeline.errors import InputError, Problem
 from pipeline.levels import Level
@@ -303,6 +302,10 @@ def load_unit(folder: Path, ballots_required: bool = True,
     person_ballots = _load_person_ballots(folder, members, sub_units, c, ballots_required)
     collective_ballots = _load_collective_ballots(folder, sub_units, c, ballots_required)
     leaders = _leaders(raw, members, c)
+    # pypdf and PIL load here, in this process (the guarded readers of the attachments
+    # are forked from it), after a build has started its renderers (dossier.build).
+    from pipeline import attachments as attach
+
     files = attach.gather(folder / ATTACHMENTS_DIR, raw.get("dinh_kem"), UNIT_FILE,
                           {m.code for m in members}, c.problems)
     grades = content.load_grades(folder, {s.code for s in sub_units}, c.problems)
@@ -357,10 +360,12 @@ def _unknown_files(folder: Path, c: Collector) -> None:
     name it, with the name it probably meant."""
     import difflib
 
+    from pipeline.attachments import ignored
+
     expected = [*OTHER_FILES, *(f"{t}{x}" for t in TABLES for x in (".csv", ".xlsx"))]
     for path in sorted(folder.iterdir()):
         suffix = path.suffix.lower()
-        if not path.is_file() or attach.ignored(path.name) or path.name in expected \
+        if not path.is_file() or ignored(path.name) or path.name in expected \
                 or suffix not in {".csv", ".xlsx", ".xls", ".yaml", ".yml"}:
             continue
         close = difflib.get_close_matches(fold(path.stem), [fold(n) for n in expected],

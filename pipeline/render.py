@@ -12,27 +12,22 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import io
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from docxtpl import DocxTemplate
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from pipeline.cache import CUT_MAGIC, CompiledTemplates, FormCache, compiled
 from pipeline.chunks import WINDOW_ROWS, Window, join_pdfs, lay_out_in_windows, split_rows
 from pipeline.content import GRADES
-from pipeline.docx_writer import keep_signature_with_body
 from pipeline.levels import LEVELS
 from pipeline.paths import TEMPLATES
 from pipeline.scoring import points
 from pipeline.typography import COLUMNS, TYPOGRAPHY
 from pipeline.vntext import number, upper
-from pipeline.zipout import word_file_bytes
 
 if TYPE_CHECKING:
     from pipeline.engine import Engine
@@ -117,32 +112,6 @@ class CachedWindows:
         self.cache.put(key, CUT_MAGIC + resume, "cut")
 
 
-class PatchedOnce(DocxTemplate):
-    """docxtpl cleans a template's XML with some 200 lines of regular expressions at
-    every render (`patch_xml`, a pure function of the XML); a template's XML is the same
-    every time, so each is cleaned once per process (a fifth of the Word files' time)."""
-
-    patched: ClassVar[dict[str, str]] = {}
-
-    def patch_xml(self, src_xml: str) -> str:
-        if src_xml not in self.patched:
-            self.patched[src_xml] = super().patch_xml(src_xml)
-        return self.patched[src_xml]
-
-    def resolve_listing(self, xml: str) -> str:
-        """docxtpl turns a tab, line feed, \a or form feed in a text into Word's own
-        marks, rewriting every paragraph, run and text with regular expressions (0.4 s
-        of the 3,000-member decision list's Word file); a text without any is left as it
-        is, so only then is there anything to rewrite."""
-        if not SPECIAL_IN_TEXT.search(xml):
-            return xml
-        return str(super().resolve_listing(xml))
-
-
-# A text element holding what docxtpl's resolve_listing rewrites (text has no "<").
-SPECIAL_IN_TEXT = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
-
-
 class Renderer:
     """A form's context → HTML → PDF, and → DOCX, with shared styles and fonts."""
 
@@ -191,11 +160,9 @@ class Renderer:
 
     def docx(self, form: str, context: Mapping[str, Any]) -> bytes:
         """The Word document of a form: its docxtpl template filled with the context."""
-        # docxtpl edits the document it renders, so each form gets a fresh parse.
-        template = PatchedOnce(io.BytesIO(self.docx_template(form)))
-        template.render(dict(context), jinja_env=self.docx_env, autoescape=True)
-        keep_signature_with_body(template.docx.element.body)
-        return word_file_bytes(template.docx)  # docxtpl's save adds nothing for us
+        from pipeline.word import fill  # docxtpl, loaded by the first Word file
+
+        return fill(self.docx_template(form), context, self.docx_env)
 
     def cached_pdf(self, html: str) -> bytes:
         """`pdf`, or the same bytes laid out ahead, or from the cache when this HTML was

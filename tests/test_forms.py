@@ -405,7 +405,7 @@ def test_glyph_arrays_are_declared_once_and_keep_their_values() -> None:
 def test_word_marks_in_a_text_still_become_breaks() -> None:
     """docxtpl's rewrite of tabs and line feeds runs only when a text holds one; a text
     without any is returned as it is (the fast path of PatchedOnce.resolve_listing)."""
-    from pipeline.render import PatchedOnce
+    from pipeline.word import PatchedOnce
 
     template = PatchedOnce(io.BytesIO(Renderer().docx_template("ban-kiem-diem-ca-nhan")))
     plain = '<w:p><w:r><w:t xml:space="preserve">Nguyễn Văn Ánh</w:t></w:r></w:p>\n<w:p/>'
