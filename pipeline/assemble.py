@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import cast
@@ -25,7 +25,9 @@ from pypdf.generic import (
     DecodedStreamObject,
     DictionaryObject,
     FloatObject,
+    IndirectObject,
     NameObject,
+    PdfObject,
     StreamObject,
 )
 
@@ -33,6 +35,7 @@ from pipeline import attachments as attach
 from pipeline.levels import LEVELS
 from pipeline.model import Unit
 from pipeline.pdfdigest import pages_digest, write_identified
+from pipeline.pdfupdate import Update, UpdateError
 from pipeline.profiles import ChecklistItem, Profile
 from pipeline.render import Renderer
 from pipeline.rules import Assessment, Rating, member_cap_groups, ratings_under
@@ -260,16 +263,75 @@ def stamp_numbers(writer: PdfWriter, renderer: Renderer) -> None:
     for number, (page, stamp) in enumerate(zip(writer.pages[1:], stamps, strict=True), 2):
         if page.get("/Rotate", 0):
             page.transfer_rotation_to_content()  # scans saved rotated: stamp what is seen
-        box = page.cropbox
-        x = float(box.left) + (float(box.width) - A4_WIDTH) / 2
-        y = float(box.bottom) + float(box.height) - A4_HEIGHT
-        name = NameObject(f"/HosoSoTrang{number}")
-        _xobjects(page)[name] = writer._add_object(_form_xobject(writer, stamp))
-        draw = writer._add_object(_stream(f"Q\nq 1 0 0 1 {x:.4f} {y:.4f} cm {name} Do Q\n"
-                                          .encode("ascii")))
-        contents = page.raw_get("/Contents") if "/Contents" in page else ArrayObject()
-        own = list(contents) if isinstance(contents, ArrayObject) else [contents]
-        page[NameObject("/Contents")] = ArrayObject([save, *own, draw])
+        name, drawing = _placement(page, number)
+        _xobjects(page)[name] = writer._add_object(
+            _form_xobject(stamp, lambda resources: resources.clone(writer)))
+        page[NameObject("/Contents")] = ArrayObject(
+            [save, *_contents(page), writer._add_object(_stream(drawing))])
+
+
+def numbered_alone(pdf: bytes, renderer: Renderer) -> bytes:
+    """A form's PDF numbered from its second page on, as `stamp_numbers` numbers the
+    dossier, its own pages appended with an incremental update (pipeline/pdfupdate.py):
+    the form is neither parsed nor written again. A form's pages are never rotated;
+    one that is, or a PDF the update cannot extend, is numbered as a copy."""
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = reader.pages
+    if len(pages) < 2:
+        return pdf
+    try:
+        if any(p.get("/Rotate", 0) or p.indirect_reference is None for p in pages):
+            raise UpdateError("rotated pages")
+        update = Update(pdf, reader)
+    except UpdateError:
+        return _numbered_copy(pdf, renderer)
+    save = update.add(_stream(b"q\n"))
+    for number, page in enumerate(pages[1:], 2):
+        stamp = stamp_page(renderer, number)
+        name, drawing = _placement(page, number)
+        own = update.writable(cast(IndirectObject, page.indirect_reference))
+        _writable_xobjects(update, own)[name] = update.add(_form_xobject(stamp, update.copy))
+        own[NameObject("/Contents")] = ArrayObject(
+            [save, *_contents(own), update.add(_stream(drawing))])
+    return update.write()
+
+
+def _numbered_copy(pdf: bytes, renderer: Renderer) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    stamp_numbers(writer, renderer)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _placement(page: PageObject, number: int) -> tuple[NameObject, bytes]:
+    """The name of the number's overlay on the page, and the drawing that places it, top
+    centre, after the page's own content (wrapped in q … Q by a stream before it)."""
+    box = page.cropbox
+    x = float(box.left) + (float(box.width) - A4_WIDTH) / 2
+    y = float(box.bottom) + float(box.height) - A4_HEIGHT
+    name = NameObject(f"/HosoSoTrang{number}")
+    return name, f"Q\nq 1 0 0 1 {x:.4f} {y:.4f} cm {name} Do Q\n".encode("ascii")
+
+
+def _contents(page: DictionaryObject) -> list[PdfObject]:
+    contents = page.raw_get("/Contents") if "/Contents" in page else ArrayObject()
+    return list(contents) if isinstance(contents, ArrayObject) else [contents]
+
+
+def _writable_xobjects(update: Update, page: DictionaryObject) -> DictionaryObject:
+    """The XObject resources of a page being updated, as a dictionary written with it
+    (pages share their resources: the shared dictionary's new version)."""
+    holder = page
+    for key in ("/Resources", "/XObject"):
+        found = holder.raw_get(key) if key in holder else DictionaryObject()
+        if isinstance(found, IndirectObject):
+            found = update.writable(found)
+        else:
+            found = DictionaryObject(cast(DictionaryObject, found))
+            holder[NameObject(key)] = found
+        holder = found
+    return holder
 
 
 def _stream(data: bytes) -> StreamObject:
@@ -278,15 +340,15 @@ def _stream(data: bytes) -> StreamObject:
     return stream
 
 
-def _form_xobject(writer: PdfWriter, stamp: Stamp) -> StreamObject:
-    """A stamp's drawing as a form XObject of the writer (its resources copied over)."""
+def _form_xobject(stamp: Stamp, copy: Callable[[PdfObject], PdfObject]) -> StreamObject:
+    """A stamp's drawing as a form XObject, its resources copied over by `copy`."""
     xobject = _stream(stamp.drawing).flate_encode()
     xobject[NameObject("/Type")] = NameObject("/XObject")
     xobject[NameObject("/Subtype")] = NameObject("/Form")
     xobject[NameObject("/BBox")] = ArrayObject(FloatObject(v) for v in stamp.page.mediabox)
     resources = stamp.page.get("/Resources")
     if resources is not None:
-        xobject[NameObject("/Resources")] = resources.get_object().clone(writer)
+        xobject[NameObject("/Resources")] = copy(resources.get_object())
     return xobject
 
 

@@ -5,7 +5,6 @@ It reads like the table of contents of the pipeline; each step is one stage modu
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import time
@@ -662,21 +661,19 @@ def standalone_pdf(pdf: bytes, renderer: Renderer) -> bytes:
     cache = renderer.cache
     if cache is None:
         return _numbered(pdf, renderer)
-    key = cache.derived_key(b"standalone", assemble.stamp_source(renderer), pdf)
+    key = cache.derived_key(STANDALONE_VERSION, assemble.stamp_source(renderer), pdf)
     return cache.get_or_make(key, lambda: _numbered(pdf, renderer), "numbered")
 
 
-def _numbered(pdf: bytes, renderer: Renderer) -> bytes:
-    from pypdf import PdfReader, PdfWriter
+# Part of the cached standalone PDFs' key; change it when their bytes change
+# (2: numbered by an incremental update, pipeline/pdfupdate.py).
+STANDALONE_VERSION = b"standalone-2"
 
+
+def _numbered(pdf: bytes, renderer: Renderer) -> bytes:
     from pipeline import assemble
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    if len(writer.pages) > 1:
-        assemble.stamp_numbers(writer, renderer)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    return assemble.numbered_alone(pdf, renderer)
 
 
 

@@ -54,3 +54,30 @@ def test_a_sample_of_another_shape_lays_out_every_number_alone() -> None:
     assert stamps.glyphs is None
     stamps.stamp(47)
     assert alone == [47]
+
+
+def test_a_form_is_numbered_alone_by_an_update_that_looks_as_the_copy_did() -> None:
+    """A form's standalone PDF is the form as laid out with an incremental update
+    appended (pipeline/pdfupdate.py): nothing of it parsed or written again. Each page
+    looks as when the whole form was copied and numbered, pixel for pixel, portrait and
+    landscape; pypdf reads it strictly and finds the numbers from the second page."""
+    import pypdfium2 as pdfium
+
+    renderer = Renderer()
+    form = renderer.pdf("<html><body><p>một</p><p class='page-break'>hai</p>"
+                        "<section class='wide'><p>ba</p></section>"
+                        "<p class='page-break'>bốn</p></body></html>")
+    updated = assemble.numbered_alone(form, renderer)
+    copied = assemble._numbered_copy(form, renderer)
+    assert updated.startswith(form) and len(updated) < len(copied)
+    reader = PdfReader(io.BytesIO(updated), strict=True)
+    texts = [page.extract_text() for page in reader.pages]
+    assert [t.split()[0] for t in texts] == ["một", "hai", "ba", "bốn"]
+    assert [t.split()[-1] for t in texts[1:]] == ["2", "3", "4"]
+    ours, theirs = pdfium.PdfDocument(updated), pdfium.PdfDocument(copied)
+    assert len(ours) == len(theirs) == 4
+    for index in range(4):
+        assert ours[index].render(scale=1.5).to_pil().tobytes() == \
+            theirs[index].render(scale=1.5).to_pil().tobytes(), index
+    assert assemble.numbered_alone(renderer.pdf("<p>một</p>"), renderer) == \
+        renderer.pdf("<p>một</p>")  # one page: nothing to number
