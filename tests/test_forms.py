@@ -467,3 +467,23 @@ def test_layout_runs_on_a_stack_chunk_of_its_own() -> None:
         return n if n == 0 else 1 + deep(n - 1)
 
     assert with_room(lambda: deep(400)) == 400
+
+
+def test_untouched_template_parts_are_kept_as_python_docx_wrote_them() -> None:
+    """Filling a Word template keeps its styles, settings and numbering as their bytes
+    (pipeline/word.py): python-docx parsed them and wrote them back the same, so every
+    Word file is byte for byte what it was. Holds for every template, and must hold
+    again when they are made anew (tools/make_docx_templates.py)."""
+    from pipeline.render import DOCX_TEMPLATES
+    from pipeline.word import UNTOUCHED, open_template
+
+    checked = 0
+    for template in sorted(DOCX_TEMPLATES.glob("*.docx")):
+        parsed = docx.Document(str(template)).part.package.parts
+        kept = {part.partname: part for part in open_template(str(template)).part.package.parts}
+        for part in parsed:
+            if part.content_type in UNTOUCHED:
+                assert type(kept[part.partname]).__name__ == "Part"  # not parsed
+                assert kept[part.partname].blob == part.blob, (template.name, part.partname)
+                checked += 1
+    assert checked >= 2 * len(list(DOCX_TEMPLATES.glob("*.docx")))  # styles, settings
