@@ -430,11 +430,13 @@ def pool_size(jobs: int, forms: int) -> int:
 
 def first_renderers(renderer: Renderer, cache: FormCache | None, unit_dir: Path,
                     jobs: int) -> AbstractContextManager[RenderPool | None]:
-    """Renderers started before the unit is read: each loads WeasyPrint (0.4 s) on a
-    core of its own while this process reads the unit, then lays out the forms and,
+    """Renderers started before the unit is read: WeasyPrint is loaded (0.3 s) on the
+    other core while this process reads the unit, and they then lay out the forms and,
     lent to `renderer`, the binding's pages, so this process never loads WeasyPrint.
     One renderer for a rebuild (this cache built this unit folder before), which
-    usually lays out a few forms; every core otherwise. None with one job: this
+    usually lays out a few forms (two, from a zygote: one-member rebuild of the đảng bộ
+    sample 1.34 -> 1.27 s, of 1,000 members 1.77 -> 1.81 s); every core otherwise.
+    None with one job: this
     process then lays out everything itself."""
     size = pool_size(jobs, AUTO_PARALLEL_FORMS)
     if size < 2:
@@ -474,7 +476,7 @@ class RenderPool(ProcessPoolExecutor):
     def __init__(self, size: int, cache: FormCache | None, warm: bool) -> None:
         super().__init__(max_workers=size, initializer=_start_worker,
                          initargs=(cache, warm, os.getpid()))
-        self.size = size
+        self.size, self.cache, self.warm = size, cache, warm
         self.zygote: Zygote | None = None
         if warm and size > 1 and zygote_available() and \
                 self._mp_context is not None and self._mp_context.get_start_method() == "fork":
@@ -491,7 +493,7 @@ class RenderPool(ProcessPoolExecutor):
     def _run_worker(self, zygote: int) -> None:
         """A pool's worker, in a child of the zygote: the zygote is its parent."""
         _process_worker(self._call_queue, self._result_queue,  # type: ignore[attr-defined]
-                        _start_worker, (self._initargs[0], self._initargs[1], zygote),
+                        _start_worker, (self.cache, self.warm, zygote),
                         self._max_tasks_per_child)  # type: ignore[attr-defined]
 
     def end_zygote(self) -> None:
@@ -507,7 +509,8 @@ def renderers(renderer: Renderer, jobs: int, cache: FormCache | None, warm: bool
     main process, and their copies of its pages took the tree from 410 to 490 MiB).
 
     WeasyPrint is loaded here once, before they fork; or, `warm`, they start at once
-    and each loads it, in parallel with what this process does meanwhile."""
+    and load it in parallel with what this process does meanwhile: a zygote loads it
+    once and forks them (pipeline/zygote.py), or a lone renderer loads it itself."""
     if not warm:
         renderer.engine  # noqa: B018  loaded once here, not in every worker
     pool = RenderPool(jobs, cache, warm)
@@ -660,20 +663,15 @@ def standalone_pdf(pdf: bytes, renderer: Renderer) -> bytes:
 
     cache = renderer.cache
     if cache is None:
-        return _numbered(pdf, renderer)
+        return assemble.numbered_alone(pdf, renderer)
     key = cache.derived_key(STANDALONE_VERSION, assemble.stamp_source(renderer), pdf)
-    return cache.get_or_make(key, lambda: _numbered(pdf, renderer), "numbered")
+    return cache.get_or_make(key, lambda: assemble.numbered_alone(pdf, renderer),
+                             "numbered")
 
 
 # Part of the cached standalone PDFs' key; change it when their bytes change
 # (2: numbered by an incremental update, pipeline/pdfupdate.py).
 STANDALONE_VERSION = b"standalone-2"
-
-
-def _numbered(pdf: bytes, renderer: Renderer) -> bytes:
-    from pipeline import assemble
-
-    return assemble.numbered_alone(pdf, renderer)
 
 
 

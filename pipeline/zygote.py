@@ -45,13 +45,13 @@ class Zygote:
         self.lock = threading.Lock()
         self.requested = 0
         self.pids: list[int | None] = []  # of the children, in the order asked for
-        self.sentinels: list[int] = []
+        self.children: list[ZygotePopen] = []
 
-    def request(self) -> tuple[int, int]:
+    def request(self, child: ZygotePopen) -> tuple[int, int]:
         """Ask for a child: its index, and a file descriptor that becomes readable once
         the child has ended (as multiprocessing's `sentinel`; closed by `close`)."""
         ended, end = os.pipe()
-        self.sentinels.append(ended)
+        self.children.append(child)
         with self.lock:
             try:
                 socket.send_fds(self.socket, [b"F"], [end])
@@ -82,8 +82,8 @@ class Zygote:
         if self.process.exitcode is None:
             self.process.kill()
             self.process.join()
-        for sentinel in self.sentinels:
-            os.close(sentinel)
+        for child in self.children:
+            child.forget()
 
 
 CLOSE_SECONDS = 10  # a zygote still loading finishes, forks and ends in well under 1 s
@@ -158,9 +158,9 @@ class ZygotePopen:
 
     def __init__(self, zygote: Zygote) -> None:
         self.zygote = zygote
-        self.index, self.sentinel = zygote.request()
         self.returncode: int | None = None
         self.sent = 0  # the signal this process sent it, if any
+        self.index, self.sentinel = zygote.request(self)
 
     @property
     def pid(self) -> int | None:
@@ -195,6 +195,14 @@ class ZygotePopen:
 
     def close(self) -> None:
         """The sentinel is the zygote's to close (`Zygote.close`)."""
+
+    def forget(self) -> None:
+        """Close the sentinel, the child's end known or not: an orphan ends itself
+        (dossier._end_when_orphaned). Its exit code stays what it was, or -SIGKILL."""
+        self.poll()
+        if self.returncode is None:
+            self.returncode = -signal.SIGKILL
+        os.close(self.sentinel)
 
     def duplicate_for_child(self, fd: int) -> int:
         return fd

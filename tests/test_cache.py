@@ -341,6 +341,7 @@ def test_renderers_end_with_their_pool_thread(interrupted: bool) -> None:
             raise KeyboardInterrupt
     assert {t for t in threading.enumerate() if not t.daemon} <= before
     assert not [pid for pid in [zygote, *started] if _running(pid)]
+    assert all(child.returncode is not None for child in pool.zygote.children)
 
 
 def _running(pid: int | None) -> bool:

@@ -81,3 +81,20 @@ def test_a_form_is_numbered_alone_by_an_update_that_looks_as_the_copy_did() -> N
             theirs[index].render(scale=1.5).to_pil().tobytes(), index
     assert assemble.numbered_alone(renderer.pdf("<p>một</p>"), renderer) == \
         renderer.pdf("<p>một</p>")  # one page: nothing to number
+
+
+def test_a_form_with_a_rotated_page_is_numbered_as_a_copy() -> None:
+    """A form's pages are never rotated; were one, its number would be drawn unrotated
+    by an update, so such a PDF is numbered as a copy, the number where it is seen."""
+    from pypdf import PdfWriter
+
+    renderer = Renderer()
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(renderer.pdf(
+        "<p>một</p><p class='page-break'>hai</p>"))))
+    writer.pages[1].rotate(90)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    numbered = assemble.numbered_alone(buffer.getvalue(), renderer)
+    assert not numbered.startswith(buffer.getvalue())
+    page = PdfReader(io.BytesIO(numbered)).pages[1]
+    assert page.get("/Rotate", 0) == 0 and page.extract_text().split()[-1] == "2"
