@@ -25,7 +25,7 @@ from pipeline.errors import HosoError, UnreadableDossierError, UsageError
 from pipeline.model import UnitType
 from pipeline.paths import DEFAULT_SAMPLE
 from pipeline.profiles import DEFAULT_PROFILE, available_profiles
-from pipeline.progress import ProgressBar, ProgressCallback, silent
+from pipeline.progress import Progress, ProgressBar, ProgressCallback, silent
 
 install_vietnamese_messages()
 
@@ -73,6 +73,18 @@ def entry() -> None:
 
 
 def _run(verbose: bool, action: Callable[[], int]) -> None:
+    handlers = {number: signal.getsignal(number) for number in STOPPING}
+    try:
+        _act(verbose, action)
+    finally:  # as they were (a command past stopping ignored them, `_past_stopping`)
+        for number, handler in handlers.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+
+
+STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
+def _act(verbose: bool, action: Callable[[], int]) -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code = action()
@@ -120,15 +132,28 @@ def main(ctx: click.Context, verbose: bool, quiet: bool) -> None:
 
 @contextmanager
 def progress_bar(ctx: click.Context) -> Iterator[ProgressCallback]:
-    """The progress bar on stderr, when it is a terminal and -q was not given."""
-    if ctx.obj["quiet"]:
-        yield silent
-        return
-    bar = ProgressBar(sys.stderr)
+    """The progress bar on stderr, when it is a terminal and -q was not given; with it or
+    without, a command whose output is written can no longer be stopped (`_past_stopping`)."""
+    bar = silent if ctx.obj["quiet"] else ProgressBar(sys.stderr)
+
+    def hear(progress: Progress) -> None:
+        bar(progress)
+        if progress.stage == "write" and progress.done == progress.total:
+            _past_stopping()
+
     try:
-        yield bar
+        yield hear
     finally:
-        bar.close()
+        if isinstance(bar, ProgressBar):
+            bar.close()
+
+
+def _past_stopping() -> None:
+    """The new output folder is in place (the library says so while Ctrl-C and SIGTERM
+    wait, pipeline/output.py): from now on they are ignored, so the command ends as it
+    would have, instead of saying "Đã dừng … thư mục kết quả cũ không bị thay đổi"."""
+    for number in STOPPING:
+        signal.signal(number, signal.SIG_IGN)
 
 
 @main.command()

@@ -102,8 +102,8 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
         report.append("Đã ký số ho-so.pdf bằng chứng thư " + sign.p12.name + ".")
         files["bao-cao.txt"] = ("\n".join(report) + "\n").encode("utf-8")
     notify(progress, "write", 0, 1)
-    write_owned(target, files, "build", forbidden=unit_dir)
-    notify(progress, "write", 1, 1)
+    write_owned(target, files, "build", forbidden=unit_dir,
+                committed=lambda: notify(progress, "write", 1, 1))
     complete = not dossier.missing and not assessment.errors
     return BuildResult(target, unit, dossier.pages, tuple(report), complete)
 
@@ -273,7 +273,8 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
     parts: dict[str, list[Path]] = {form.form: [] for form in joined}
     heard = Monotonic(progress, len(handouts))
     jobs = pool_size(jobs, len(own))
-    with staged_output(target, "prepare", forbidden=unit_dir) as staging, \
+    with staged_output(target, "prepare", forbidden=unit_dir,
+                       committed=lambda: notify(progress, "write", 1, 1)) as staging, \
             renderers(renderer, jobs, cache) if jobs > 1 else nullcontext() as pool:
         for start in range(0, len(own), PREPARE_BATCH):
             batch = render_forms(own[start:start + PREPARE_BATCH], renderer, jobs,
@@ -288,7 +289,6 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
             _put_handout(staging, form, pdf, docx)
             notify(heard, "render", index + 1, len(handouts))
         notify(progress, "write", 0, 1)
-    notify(progress, "write", 1, 1)
     return PrepareResult(target, tuple(sorted(staging.names)))
 
 

@@ -14,7 +14,9 @@ files), plus hard links (copies where links are impossible) of everything OUT ho
 that this command does not own. Two renames then swap it in.
 Killed at any moment, OUT is either the old folder or the new one; the next run puts
 back an old folder left aside by a kill between the two renames and clears the staging
-folders it recognises as its own.
+folders it recognises as its own. Ctrl-C and SIGTERM wait while the two renames are made
+and the caller hears that OUT is new (`committed`): they act once that is said, never
+between (`_signals_held`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import errno
 import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,10 +85,12 @@ def os_errors(path: Path | str | None = None) -> Iterator[None]:
 
 
 def write_owned(out: Path, files: Mapping[str, bytes], command: str,
-                forbidden: Path | None = None) -> None:
+                forbidden: Path | None = None,
+                committed: Callable[[], None] = lambda: None) -> None:
     """Replace what `command` wrote in `out` by exactly `files` (relative path → bytes),
-    keep everything else; refuse a folder hoso does not own (OutputError)."""
-    with staged_output(out, command, forbidden) as staging:
+    keep everything else; refuse a folder hoso does not own (OutputError). `committed`
+    is called once `out` holds the new files (staged_output)."""
+    with staged_output(out, command, forbidden, committed) as staging:
         for name in sorted(files):
             staging.put(name, files[name])
 
@@ -163,12 +169,14 @@ class Staging:
 
 
 @contextmanager
-def staged_output(out: Path, command: str, forbidden: Path | None = None
-                  ) -> Iterator[Staging]:
+def staged_output(out: Path, command: str, forbidden: Path | None = None,
+                  committed: Callable[[], None] = lambda: None) -> Iterator[Staging]:
     """A staging folder beside `out` to `put` the command's files into; when the block
     ends without an error, they replace what `command` wrote in `out` and everything
-    else there is kept. On an error, or Ctrl-C, the staging folder is removed and `out`
-    is untouched; killed, the next run removes it (recover_leftovers)."""
+    else there is kept, and `committed` is called. On an error, or Ctrl-C before that,
+    the staging folder is removed and `out` is untouched; killed, the next run removes
+    it (recover_leftovers). A Ctrl-C or SIGTERM during the swap acts after `committed`:
+    a caller that says "stopped, the old folder is unchanged" can stop listening then."""
     with os_errors(out):
         target = _absolute(out)
         check_target(target, forbidden)
@@ -185,7 +193,9 @@ def staged_output(out: Path, command: str, forbidden: Path | None = None
             _write_marker(staging, owned)
             if target.exists():
                 _keep_foreign(target, staging, previous | set(files.names) | {MARKER})
-            _swap(target, staging)
+            with _signals_held():
+                _swap(target, staging)
+                committed()
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -317,6 +327,33 @@ def _swap(target: Path, staging: Path) -> None:
     staging.rename(target)
     _sync_dir(target.parent)
     shutil.rmtree(old, ignore_errors=True)
+
+
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done, then act as they would have (in
+    the main thread only, where Python runs signal handlers: elsewhere they cannot
+    interrupt the block anyway)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    heard: list[int] = []
+
+    def hold(number: int, _: object) -> None:
+        heard.append(number)
+
+    previous = {number: signal.signal(number, hold) for number in HELD_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            if signal.getsignal(number) is hold:  # else the block set its own: kept
+                signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+        if heard:
+            signal.raise_signal(heard[0])
 
 
 def _sync_dir(folder: Path) -> None:
