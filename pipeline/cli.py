@@ -23,6 +23,7 @@ from pipeline import __version__
 from pipeline.clivi import install as install_vietnamese_messages
 from pipeline.errors import HosoError, UnreadableDossierError, UsageError
 from pipeline.model import UnitType
+from pipeline.output import HELD_SIGNALS, restore_handlers
 from pipeline.paths import DEFAULT_SAMPLE
 from pipeline.profiles import DEFAULT_PROFILE, available_profiles
 from pipeline.progress import Progress, ProgressBar, ProgressCallback, silent
@@ -73,15 +74,11 @@ def entry() -> None:
 
 
 def _run(verbose: bool, action: Callable[[], int]) -> None:
-    handlers = {number: signal.getsignal(number) for number in STOPPING}
+    handlers = {number: signal.getsignal(number) for number in HELD_SIGNALS}
     try:
         _act(verbose, action)
     finally:  # as they were (a command past stopping ignored them, `_past_stopping`)
-        for number, handler in handlers.items():
-            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
-
-
-STOPPING = (signal.SIGINT, signal.SIGTERM)
+        restore_handlers(handlers)
 
 
 def _act(verbose: bool, action: Callable[[], int]) -> None:
@@ -152,7 +149,7 @@ def _past_stopping() -> None:
     """The new output folder is in place (the library says so while Ctrl-C and SIGTERM
     wait, pipeline/output.py): from now on they are ignored, so the command ends as it
     would have, instead of saying "Đã dừng … thư mục kết quả cũ không bị thay đổi"."""
-    for number in STOPPING:
+    for number in HELD_SIGNALS:
         signal.signal(number, signal.SIG_IGN)
 
 

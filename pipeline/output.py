@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pipeline.errors import HosoError
 
@@ -348,12 +348,18 @@ def _signals_held() -> Iterator[None]:
     previous = {number: signal.signal(number, hold) for number in HELD_SIGNALS}
     try:
         yield
-    finally:
-        for number, handler in previous.items():
-            if signal.getsignal(number) is hold:  # else the block set its own: kept
-                signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+    finally:  # a handler the block set itself is kept
+        restore_handlers({number: handler for number, handler in previous.items()
+                          if signal.getsignal(number) is hold})
         if heard:
             signal.raise_signal(heard[0])
+
+
+def restore_handlers(saved: Mapping[signal.Signals, Any]) -> None:
+    """Put signal handlers back as `signal.getsignal` gave them (None: one set outside
+    Python, taken as the default)."""
+    for number, handler in saved.items():
+        signal.signal(number, handler if handler is not None else signal.SIG_DFL)
 
 
 def _sync_dir(folder: Path) -> None:

@@ -43,7 +43,6 @@ class Zygote:
         theirs.close()
         self.socket = ours
         self.lock = threading.Lock()
-        self.requested = 0
         self.pids: list[int | None] = []  # of the children, in the order asked for
         self.children: list[ZygotePopen] = []
 
@@ -51,16 +50,15 @@ class Zygote:
         """Ask for a child: its index, and a file descriptor that becomes readable once
         the child has ended (as multiprocessing's `sentinel`; closed by `close`)."""
         ended, end = os.pipe()
-        self.children.append(child)
         with self.lock:
+            self.children.append(child)
             try:
                 socket.send_fds(self.socket, [b"F"], [end])
             except OSError:
                 pass  # the zygote is gone: the sentinel says so at once
             finally:
                 os.close(end)
-            self.requested += 1
-            return self.requested - 1, ended
+            return len(self.children) - 1, ended
 
     def pid(self, index: int) -> int | None:
         """The child's process id, once the zygote has forked it; None if it never will."""
