@@ -43,7 +43,9 @@ from pipeline.paths import FONTS
 
 DEFAULT_LIMIT = 512 * 1024 * 1024
 TAG_SIZE = 32
-CUT_MAGIC = b"hoso-cut:"  # where the next window of a long list starts (render.py)
+# Where the next window of a long list starts and its rows (render.py); the 2 keeps out
+# the cuts of fixed windows, which said only where.
+CUT_MAGIC = b"hoso-cut-2:"
 BUILT_MAGIC = b"hoso-built"  # this unit folder was built with this cache (dossier.py)
 # Each kind's first bytes; "numbered" is a form's PDF numbered on its own (mau/*.pdf).
 MAGIC = {"pdf": b"%PDF-", "docx": b"PK\x03\x04", "cut": CUT_MAGIC, "numbered": b"%PDF-",

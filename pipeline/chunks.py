@@ -9,6 +9,13 @@ window, keep its full pages, and start the next window at the first row of the l
 unfinished page. Each page is then laid out from the same row at its top as in one pass,
 so the pages look the same (tests/test_chunks.py compares them pixel by pixel).
 
+The windows are also what a rebuild lays out again: a one-member change lays out only
+the window that shows that member (the others come from the cache). So each window is
+a few pages: after the first, its rows are those of `WINDOW_PAGES` pages like the last
+full page of the window before, and a few over, so that little is laid out and dropped
+(the unfinished page). Fixed windows of 200 rows laid out 16 pages again for a change in
+the middle of a 1,000-member list, and dropped half a page per window.
+
 A template opts in with HTML comments, which change nothing on the page:
 - `<!--hoso:rows-->` … `<!--hoso:/rows-->` around the rows of the list's `<tbody>`;
 - `<!--hoso:lead-->` … `<!--hoso:/lead-->` around what only the first window shows (the
@@ -28,8 +35,11 @@ ROWS_START, ROWS_END = "<!--hoso:rows-->", "<!--hoso:/rows-->"
 LEAD = re.compile(r"<!--hoso:lead-->.*?<!--hoso:/lead-->", re.DOTALL)
 ROW_START = re.compile(r"(?=<tr[\s>])")
 ROW_ATTRIBUTE = "data-hoso-row"
-# Rows per window: about 16 landscape pages of the member list, a few tens of MiB.
-WINDOW_ROWS = 200
+# The first window's rows (it also holds the lead, and no page of rows is known yet);
+# a list shorter than two of them is laid out in one pass.
+WINDOW_ROWS = 30
+# Full pages per window after the first: a one-member change lays out about this many.
+WINDOW_PAGES = 4
 
 
 @dataclass(frozen=True)
@@ -74,10 +84,12 @@ Write = Callable[[Any], bytes]  # weasyprint Document → PDF bytes
 
 @dataclass(frozen=True)
 class Window:
-    """A window's full pages, and the row the next window starts with (None: the last)."""
+    """A window's full pages, the row the next window starts with (None: the last) and
+    how many rows the next window takes."""
 
     pdf: bytes
     resume: int | None
+    next_rows: int = 0
 
 
 class WindowStore(Protocol):
@@ -92,7 +104,10 @@ class WindowStore(Protocol):
 def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
                        window_rows: int = WINDOW_ROWS,
                        store: WindowStore | None = None) -> Iterator[bytes]:
-    """The PDFs of the successive windows; together their pages are the form's pages."""
+    """The PDFs of the successive windows; together their pages are the form's pages.
+    The first window has `window_rows` rows, each later one as many as its predecessor
+    says (`Window.next_rows`), so the windows depend on the HTML alone: a cached window
+    leads to the same next window as one laid out now."""
     start, size, total = 0, window_rows, len(rows.rows)
     while True:
         stop = min(start + size, total)
@@ -108,7 +123,7 @@ def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
         yield window.pdf
         if window.resume is None:
             return
-        start, size = window.resume, window_rows
+        start, size = window.resume, max(window.next_rows, 1)
 
 
 def _lay_out_window(html: str, last: bool, start: int, lay_out: Layout, write: Write
@@ -120,10 +135,20 @@ def _lay_out_window(html: str, last: bool, start: int, lay_out: Layout, write: W
     if last:
         return Window(write(document), None)
     pages = document.pages
-    resume = _first_row(pages[-1]) if len(pages) > 1 else None
-    if resume is None or resume <= start or resume in _rows_on(pages[-2]):
+    if len(pages) < 2:
         return None
-    return Window(write(document.copy(pages[:-1])), resume)
+    resume, last_full = _first_row(pages[-1]), _rows_on(pages[-2])
+    if resume is None or resume <= start or resume in last_full:
+        return None
+    return Window(write(document.copy(pages[:-1])), resume, next_window_rows(len(last_full)))
+
+
+def next_window_rows(rows_per_page: int) -> int:
+    """Rows for `WINDOW_PAGES` pages holding as many rows as the last full page, and an
+    eighth of a page over: with rows of about that height, the window then ends just
+    past its last full page. Taller rows fill the pages sooner (more is dropped), shorter
+    ones leave the last page unfinished (one page fewer is kept): both stay correct."""
+    return rows_per_page * WINDOW_PAGES + max(1, rows_per_page // 8)
 
 
 def _rows_on(page: Any) -> list[int]:

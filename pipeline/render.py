@@ -92,7 +92,7 @@ def return_freed_memory() -> None:
 
 class CachedWindows:
     """The windows of long lists (pipeline/chunks.py), kept in the form cache: the
-    window's PDF under its HTML's key, the row the next window starts with beside it."""
+    window's PDF under its HTML's key, where the next window starts and its rows beside it."""
 
     def __init__(self, cache: FormCache) -> None:
         self.cache = cache
@@ -102,14 +102,16 @@ class CachedWindows:
         pdf, cut = self.cache.get(key), self.cache.get(key, "cut")
         if pdf is None or cut is None:
             return None
-        resume = cut.removeprefix(CUT_MAGIC)
-        return Window(pdf, int(resume) if resume.isdigit() else None)
+        resume, _, next_rows = cut.removeprefix(CUT_MAGIC).partition(b",")
+        if not next_rows.isdigit():
+            return None
+        return Window(pdf, int(resume) if resume.isdigit() else None, int(next_rows))
 
     def put_window(self, html: str, window: Window) -> None:
         key = self.cache.key(html)
         self.cache.put(key, window.pdf)
-        resume = b"" if window.resume is None else str(window.resume).encode("ascii")
-        self.cache.put(key, CUT_MAGIC + resume, "cut")
+        resume = "" if window.resume is None else str(window.resume)
+        self.cache.put(key, CUT_MAGIC + f"{resume},{window.next_rows}".encode("ascii"), "cut")
 
 
 class Renderer:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import cache as cache_module
+from pipeline import chunks
 from pipeline import render as render_module
 from pipeline.cache import FormCache, engine_salt
 from pipeline.chunks import ROW_ATTRIBUTE
@@ -99,7 +100,8 @@ def test_one_members_change_renders_only_the_forms_that_show_them(
 def test_a_long_list_lays_out_again_only_the_window_that_shows_the_change(
         renders: list[str], tmp_path: Path, unit_copy: Copy,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_module, "WINDOW_ROWS", 15)  # 64 members: 5 windows
+    monkeypatch.setattr(render_module, "WINDOW_ROWS", 15)
+    monkeypatch.setattr(chunks, "WINDOW_PAGES", 1)  # 64 members: a window a page
     unit = unit_copy(DANG_BO)
     cached_build(unit, tmp_path / "a")
     windows = [html for html in renders if ROW_ATTRIBUTE in html]

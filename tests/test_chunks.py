@@ -72,9 +72,10 @@ def test_windows_give_the_pages_of_one_pass_pixel_for_pixel(renderer: Renderer,
         return lay_out(self, window_html)
 
     monkeypatch.setattr(Renderer, "_lay_out", counting)
+    monkeypatch.setattr(chunks, "WINDOW_PAGES", 1)
     renderer.window_rows = 15
     parts = renderer.pdf(html)
-    assert len(windows) >= 4  # 70 rows, 15 at a time: the list really was cut
+    assert len(windows) >= 4  # 70 rows, a page at a time: the list really was cut
     assert page_images(parts) == page_images(whole)
     texts = [p.extract_text() for p in PdfReader(io.BytesIO(parts)).pages]
     assert texts == [p.extract_text() for p in PdfReader(io.BytesIO(whole)).pages]
@@ -152,6 +153,24 @@ def test_each_window_keeps_its_full_pages_and_the_next_starts_at_the_cut() -> No
     one_pass = fake_layout(heights)(rows_of(60).window(0, 60))
     assert len(documents) > 3
     assert pages_of(documents) == pages_of([one_pass])
+
+
+def test_later_windows_take_the_rows_of_a_few_pages_and_drop_little(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chunks, "WINDOW_PAGES", 3)
+    laid_out: list[int] = []
+    layout = fake_layout([1] * 100)  # 10 rows a page
+
+    def counting(html: str) -> FakeDocument:
+        document = layout(html)
+        laid_out.append(sum(len(p._page_box.children) for p in document.pages))
+        return document
+
+    documents = list(lay_out_in_windows(rows_of(100), counting, lambda d: d,
+                                        window_rows=12))
+    assert [len(d.pages) for d in documents] == [1, 3, 3, 3]
+    assert laid_out == [12, 31, 31, 30]  # 3 pages and one row over; the last, the rest
+    assert pages_of(documents) == pages_of([layout(rows_of(100).window(0, 100))])
 
 
 def test_a_row_taller_than_the_window_widens_it_and_nothing_is_lost() -> None:
