@@ -10,9 +10,6 @@ only the bundled templates and fonts readable), reused for every document.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from functools import cached_property
@@ -24,6 +21,7 @@ from pipeline.cache import CUT_MAGIC, CompiledTemplates, FormCache, compiled
 from pipeline.chunks import WINDOW_ROWS, Window, join_pdfs, lay_out_in_windows, split_rows
 from pipeline.content import GRADES
 from pipeline.levels import LEVELS
+from pipeline.memory import return_freed_memory
 from pipeline.paths import TEMPLATES
 from pipeline.scoring import points
 from pipeline.typography import COLUMNS, TYPOGRAPHY
@@ -77,17 +75,6 @@ class CompiledOnce(Environment):
             self.compiled[source] = self.template_class.from_code(
                 self, compiled(self, source), self.make_globals(None), None)
         return self.compiled[source]
-
-
-def return_freed_memory() -> None:
-    """Hand the memory freed by a large document back to the system (glibc only).
-
-    lxml and WeasyPrint free their trees, but glibc keeps the freed heap for the
-    process: after the Word file of a 3,000-member list the main process stayed at
-    390 MiB for the rest of the build, where 110 MiB were in use."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 class CachedWindows:
