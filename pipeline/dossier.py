@@ -90,7 +90,7 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
         ahead = assemble.early_pages(unit, assemble.plan_parts(
             unit, profile, assessment, rendered_keys(plan)), renderer)
         forms = render_forms(plan, renderer, jobs, progress, cache, ahead=ahead, pool=pool)
-        remember_built(cache, unit_dir)
+        remember_built(cache, unit_dir, len(forms))
         notify(progress, "bind", 0, 1)
         parts = assemble.plan_parts(unit, profile, assessment, rendered_by_key(forms))
         dossier = assemble.bind(unit, profile, assessment, parts, renderer)
@@ -437,17 +437,26 @@ def first_renderers(renderer: Renderer, cache: FormCache | None, unit_dir: Path,
     """Renderers started before the unit is read: WeasyPrint is loaded (0.3 s) on the
     other core while this process reads the unit, and they then lay out the forms and,
     lent to `renderer`, the binding's pages, so this process never loads WeasyPrint.
-    One renderer for a rebuild (this cache built this unit folder before), which
-    usually lays out a few forms (two, from a zygote: one-member rebuild of the đảng bộ
-    sample 1.34 -> 1.27 s, of 1,000 members 1.77 -> 1.81 s); every core otherwise.
-    None with one job: this
-    process then lays out everything itself."""
+    Every core for a first build. A rebuild (this cache built this unit folder before)
+    usually lays out a few forms: two renderers, from a zygote, while the unit is small,
+    one for a large unit, whose Word files and binding want the other core (one-member
+    rebuild of the đảng bộ sample 1.09 -> 1.02 s with two, of 250 members 1.10 -> 1.04 s,
+    but of 1,000 members 1.40 -> 1.47 s). None with one job: this process then lays out
+    everything itself."""
     size = pool_size(jobs, AUTO_PARALLEL_FORMS)
     if size < 2:
         return nullcontext()
-    if cache is not None and cache.has(_built_key(cache, unit_dir), "built"):
-        size = 1
+    built = cache.get(_built_key(cache, unit_dir), "built") if cache is not None else None
+    if built is not None:
+        forms = built.removeprefix(BUILT_MAGIC).lstrip(b":")
+        large = not forms.isdigit() or int(forms) >= LARGE_UNIT_FORMS
+        size = 1 if large else min(size, 2)
     return lent(renderer, renderers(renderer, size, cache, warm=True))
+
+
+# Forms of a unit whose rebuild keeps one renderer (first_renderers): 136 for 1,000
+# members, 43 for 250.
+LARGE_UNIT_FORMS = 100
 
 
 @contextmanager
@@ -464,9 +473,10 @@ def lent(renderer: Renderer, pool_context: AbstractContextManager[RenderPool]
             renderer.ahead.clear()
 
 
-def remember_built(cache: FormCache | None, unit_dir: Path) -> None:
+def remember_built(cache: FormCache | None, unit_dir: Path, forms: int) -> None:
+    """That this cache built the unit folder, and how many forms it has."""
     if cache is not None:
-        cache.put(_built_key(cache, unit_dir), BUILT_MAGIC, "built")
+        cache.put(_built_key(cache, unit_dir), BUILT_MAGIC + b":%d" % forms, "built")
 
 
 def _built_key(cache: FormCache, unit_dir: Path) -> str:
