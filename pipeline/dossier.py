@@ -78,8 +78,8 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
     with first_renderers(renderer, cache, unit_dir, jobs) as pool, fewer_collections():
         # The binding's libraries (pypdf, PIL) load once the renderers have started:
         # 0.15 s less before the zygote forks (pipeline/zygote.py). Garbage is collected
-        # less often from then on (pipeline/memory.py): the đảng bộ sample's cold build
-        # 2.12 -> 2.07 s, 1,000 members' one-member rebuild 1.42 -> 1.31 s.
+        # less often from then on (pipeline/memory.py): 1,000 members' one-member
+        # rebuild 1.41 -> 1.34 s.
         from pipeline import assemble
 
         profile = unit_profile(unit_dir, profile_name)

@@ -133,7 +133,7 @@ class Renderer:
         # PDFs laid out ahead, by their HTML: the binding's pages that a build renders
         # with its forms (assemble.early_pages).
         self.early: dict[str, bytes] = {}
-        self.window_rows = WINDOW_ROWS  # rows per window of a long list (chunks.py)
+        self.window_rows = WINDOW_ROWS  # rows of a long list's first window (chunks.py)
         # Set while a build's renderers lay out for this renderer too
         # (dossier.lent): this process then never loads WeasyPrint.
         self.elsewhere: Callable[[str], Future[bytes]] | None = None
