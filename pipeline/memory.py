@@ -41,9 +41,10 @@ def fewer_collections() -> Iterator[None]:
 
 
 def collect_less_from_now() -> None:
-    """For a process that only builds (a renderer): its modules and renderer, made
-    already, are left out of the collections, which then run less often, for good."""
-    gc.collect()
+    """For a process that only builds (a renderer): what it holds already (its modules
+    and renderer, and what a forked renderer shares with its parent) is left out of the
+    collections, which then run less often, for good. Nothing is collected first: that
+    would write to every object shared with the parent, and so copy its pages."""
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
 
