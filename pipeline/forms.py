@@ -536,11 +536,9 @@ def _cell_signatory(unit: Unit, cell: str) -> Signatory:
 
 
 def _cell_secretary(unit: Unit, cell: str | None) -> str:
-    for m in unit.members:
-        if (cell is None and m.base_role is Role.SECRETARY) or \
-                (cell is not None and m.cell == cell and m.cell_role is Role.SECRETARY):
-            return m.name
-    return ""
+    if cell is None:
+        return next((m.name for m in unit.members if m.base_role is Role.SECRETARY), "")
+    return next((m.name for m in unit.members_of(cell) if m.cell_role is Role.SECRETARY), "")
 
 
 def _task_line(entry: ScoreEntry | None) -> str:
@@ -658,10 +656,8 @@ def _cell_member_list(r: FormRequest) -> dict[str, Any] | None:
     if r.subject is None:
         return None
     sub = unit.sub_unit(r.subject)
-    rows: list[Row] = []
-    for member, rating in zip(unit.members, a.members, strict=True):
-        if member.cell == sub.code:
-            rows.append(member_row(len(rows) + 1, member, rating))
+    rows = [member_row(number, member, a.member(member.code))
+            for number, member in enumerate(unit.members_of(sub.code), start=1)]
     if not rows:  # a đảng bộ bộ phận whose members are all in its chi bộ
         return None
     return {

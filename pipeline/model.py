@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from functools import cached_property
 from pathlib import Path
 
 from pipeline.content import Grades, Narrative
@@ -249,10 +250,35 @@ class Unit:
                     None)
 
     def member(self, code: str) -> Member:
+        return self._members_by_code[code]
+
+    def person_ballot(self, code: str, body: str | None, committee: bool) -> Ballot | None:
+        """The ballot of a member, as a member of `body` (a cell, or None: the base), or
+        as a committee member of it."""
+        return self._person_ballots_by_key.get((code, body, committee))
+
+    # Indexes, made on first use: looking members, their cells' members and their
+    # ballots up by scanning took a 3,000-member unit's rules and forms 0.15 s.
+    @cached_property
+    def _members_by_code(self) -> dict[str, Member]:
+        index: dict[str, Member] = {}
         for m in self.members:
-            if m.code == code:
-                return m
-        raise KeyError(code)
+            index.setdefault(m.code, m)  # the first, as a scan would find
+        return index
+
+    @cached_property
+    def _members_by_cell(self) -> dict[str | None, tuple[Member, ...]]:
+        index: dict[str | None, list[Member]] = {}
+        for m in self.members:
+            index.setdefault(m.cell, []).append(m)
+        return {cell: tuple(members) for cell, members in index.items()}
+
+    @cached_property
+    def _person_ballots_by_key(self) -> dict[tuple[str, str | None, bool], Ballot]:
+        index: dict[tuple[str, str | None, bool], Ballot] = {}
+        for pb in self.person_ballots:
+            index.setdefault((pb.member, pb.body, pb.committee), pb.ballot)
+        return index
 
     def sub_unit(self, code: str) -> SubUnit:
         for s in self.sub_units:
@@ -276,7 +302,7 @@ class Unit:
         return tuple(a for a in self.attachments if a.item == item and a.person == person)
 
     def members_of(self, cell: str | None) -> tuple[Member, ...]:
-        return tuple(m for m in self.members if m.cell == cell)
+        return self._members_by_cell.get(cell, ())
 
     @property
     def slug(self) -> str:

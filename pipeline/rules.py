@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
+from functools import cached_property
 
 from pipeline.content import allowed_level, catalogue
 from pipeline.levels import NOT_CLASSIFIED, Level
@@ -91,7 +92,14 @@ class Assessment:
     findings: tuple[Finding, ...] = field(default=())
 
     def member(self, code: str) -> Rating:
-        return next(r for r in self.members if r.subject == code)
+        return self._members_by_code[code]
+
+    @cached_property
+    def _members_by_code(self) -> dict[str, Rating]:
+        index: dict[str, Rating] = {}
+        for rating in self.members:
+            index.setdefault(rating.subject, rating)  # the first, as a scan would find
+        return index
 
     def count(self, ratings: Iterable[Rating], level: Level) -> int:
         return sum(1 for r in ratings if r.level is level)
@@ -200,7 +208,7 @@ def classifiable(member: Member, review_date: date, months: int) -> bool:
 
 
 def _member_rating(unit: Unit, member: Member, params: RuleParams, out: _Findings) -> Rating:
-    ballot = _person_ballot(unit, member.code, member.cell, committee=False)
+    ballot = unit.person_ballot(member.code, member.cell, committee=False)
     if member.activity is not Activity.ACTIVE:
         state = "miễn công tác và sinh hoạt đảng" if member.activity is Activity.EXEMPT \
             else "đình chỉ sinh hoạt đảng"
@@ -229,7 +237,7 @@ def _member_rating(unit: Unit, member: Member, params: RuleParams, out: _Finding
 
 def _person_rating(unit: Unit, member: Member, body: str | None, params: RuleParams,
                    out: _Findings, what: str) -> Rating:
-    ballot = _person_ballot(unit, member.code, body, committee=True)
+    ballot = unit.person_ballot(member.code, body, committee=True)
     if member.activity is not Activity.ACTIVE:
         return Rating(member.code, member.name, RatingStatus.NOT_REVIEWED,
                       reason="không sinh hoạt đảng trong năm")
@@ -245,13 +253,6 @@ def _person_rating(unit: Unit, member: Member, body: str | None, params: RulePar
         return _from_score(member.code, member.name, unit.score_for(member.code), ballot,
                            params, out, what)
     return _from_ballot(member.code, member.name, ballot, out, what)
-
-
-def _person_ballot(unit: Unit, code: str, body: str | None, committee: bool) -> Ballot | None:
-    for pb in unit.person_ballots:
-        if pb.member == code and pb.body == body and pb.committee == committee:
-            return pb.ballot
-    return None
 
 
 def _collective(unit: Unit, code: str | None, subject: Subject, name: str,
