@@ -83,7 +83,7 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
         from pipeline import assemble
 
         profile = unit_profile(unit_dir, profile_name)
-        unit = load_for(unit_dir, profile)
+        unit = load_for(unit_dir, profile, cache=cache)
         target = claim(out or default_out(unit_dir, unit.slug), unit_dir)
         assessment = assess(unit, profile)
         plan = plan_forms(unit, profile, assessment)
@@ -162,13 +162,20 @@ def unit_profile(unit_dir: Path, override: str | None) -> Profile:
     return choose_profile(override, named, year)
 
 
-def load_for(unit_dir: Path, profile: Profile, before_meetings: bool = False) -> Unit:
-    """The unit, loaded with what its regime requires: ballots, or (Quy định 366) scores."""
+def load_for(unit_dir: Path, profile: Profile, before_meetings: bool = False,
+             cache: FormCache | None = None) -> Unit:
+    """The unit, loaded with what its regime requires: ballots, or (Quy định 366) scores.
+    With a `cache`, PDF attachments inspected before are not parsed again."""
     rules = profile.rules
+    inspections = None
+    if cache is not None:
+        from pipeline.attachments import CachedInspections
+
+        inspections = CachedInspections(cache)
     return load_unit(unit_dir, ballots_required=not (before_meetings or rules.scored),
                      form_ids=profile.form_ids,
                      scores_required=rules.scored and not before_meetings,
-                     cap_ratio_max=rules.cap_ratio_exception)
+                     cap_ratio_max=rules.cap_ratio_exception, inspections=inspections)
 
 
 def plan_forms(unit: Unit, profile: Profile, a: Assessment) -> list[FormDoc]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
@@ -52,6 +52,9 @@ from pipeline.scoring import (
 from pipeline.tables import WORKBOOK, Column, Row, find_table, read_table, workbook_sheets
 from pipeline.tally import BallotCount
 from pipeline.vntext import fold, nfc, text_problem, upper
+
+if TYPE_CHECKING:  # attachments loads pypdf and PIL: only when the unit is read
+    from pipeline.attachments import Inspections
 
 UNIT_FILE = "don-vi.yaml"
 MEMBERS = "dang-vien"
@@ -278,13 +281,14 @@ def parse_sub_type(text: str) -> SubUnitType:
 
 def load_unit(folder: Path, ballots_required: bool = True,
               form_ids: frozenset[str] = frozenset(), scores_required: bool = False,
-              cap_ratio_max: float = 0.0) -> Unit:
+              cap_ratio_max: float = 0.0, inspections: Inspections | None = None) -> Unit:
     """Read and validate everything in the unit folder; raise InputError with all problems.
 
     Before the meetings (hoso prepare) there are no ballots yet: `ballots_required=False`.
     `form_ids` are the profile's forms, which nhan_mau may name (none: not checked).
     Under Quy định 366 the score table is what rates (`scores_required`), and a unit may
     claim the higher HTXSNV cap up to `cap_ratio_max` (0: no exception in this regime).
+    PDF attachments inspected before are taken from `inspections`.
     """
     if not folder.is_dir():
         raise InputError([Problem(str(folder), "", "không có thư mục đơn vị này")])
@@ -307,7 +311,7 @@ def load_unit(folder: Path, ballots_required: bool = True,
     from pipeline import attachments as attach
 
     files = attach.gather(folder / ATTACHMENTS_DIR, raw.get("dinh_kem"), UNIT_FILE,
-                          {m.code for m in members}, c.problems)
+                          {m.code for m in members}, c.problems, inspections)
     grades = content.load_grades(folder, {s.code for s in sub_units}, c.problems)
     managers = set(leaders) | {m.code for m in members if m.base_role or m.cell_role}
     narratives = content.load_narratives(folder, {m.code for m in members}, managers,

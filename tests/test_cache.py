@@ -7,11 +7,12 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from pipeline import attachments, chunks
 from pipeline import cache as cache_module
-from pipeline import chunks
 from pipeline import render as render_module
 from pipeline.cache import FormCache, engine_salt
 from pipeline.chunks import ROW_ATTRIBUTE
@@ -461,3 +462,30 @@ def test_compiled_templates_are_kept_between_runs(
     compiled.clear()
     assert run() == first
     assert word_part in compiled  # the corrupt entries discarded, compiled again
+
+
+def test_a_rebuild_does_not_parse_the_pdf_attachments_it_has_seen_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOSO_CACHE_DIR", str(tmp_path / "cache"))
+    parsed: list[str] = []
+    guarded = attachments.run_guarded
+
+    def counting(work: Any, data: bytes, **options: Any) -> Any:
+        parsed.append(options["name"])
+        return guarded(work, data, **options)
+
+    monkeypatch.setattr(attachments, "run_guarded", counting)
+    first = cached_build(CHI_BO, tmp_path / "a")
+    pdfs = [a.label for a in first.unit.attachments if a.kind == "pdf"]
+    assert pdfs and sorted(parsed) == sorted(pdfs)
+    cached_build(CHI_BO, tmp_path / "b")
+    assert len(parsed) == len(pdfs)  # none parsed again
+    for entry in (tmp_path / "cache").glob("*/*.inspected"):
+        data = bytearray(entry.read_bytes())
+        data[-2] ^= 0xFF  # a tampered entry is discarded and the PDF parsed again
+        entry.write_bytes(bytes(data))
+    again = cached_build(CHI_BO, tmp_path / "c")
+    assert sorted(parsed[len(pdfs):]) == sorted(pdfs)
+    assert again.unit.attachments == first.unit.attachments
+    assert (tmp_path / "c" / "ho-so.pdf").read_bytes() == \
+        (tmp_path / "a" / "ho-so.pdf").read_bytes()
