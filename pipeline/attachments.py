@@ -64,9 +64,9 @@ INSPECTED_MAGIC = b"hoso-inspected:"
 class CachedInspections:
     """The pages and active content of PDFs that opened well, kept in the form cache
     under a key of their bytes: a rebuild does not parse a scan it has seen again, in a
-    guarded child (about 10 ms each: 80 scans of leaders' personal sets are most of a
-    second). A PDF that failed is always inspected again; an entry is signed like every
-    entry of the cache, so data cannot plant one."""
+    guarded child (about 8 ms each: 80 scans of leaders' personal sets, 0.6 s). A PDF
+    that failed is always inspected again; an entry is signed like every entry of the
+    cache, so data cannot plant one."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
