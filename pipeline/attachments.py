@@ -15,7 +15,7 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from PIL import (
     Image,
@@ -26,6 +26,7 @@ from pypdf import PageObject, PdfReader, Transformation
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
+from pipeline.cache import INSPECTED_MAGIC, FormCache
 from pipeline.errors import Problem, UnreadableDossierError
 from pipeline.guard import run_guarded
 from pipeline.model import Attachment
@@ -40,27 +41,6 @@ A4 = (595.2756, 841.8898)
 ITEM_FILE = re.compile(r"^(?:muc[-_ ]?)?\(?(\d{1,2})\)?(?:[-_ .].*)?$", re.IGNORECASE)
 
 
-class Inspections(Protocol):
-    """Where the inspections of the PDFs seen before are kept (`CachedInspections`)."""
-
-    def inspected(self, data: bytes) -> tuple[int, tuple[str, ...]] | None: ...
-
-    def remember(self, data: bytes, pages: int, active: tuple[str, ...]) -> None: ...
-
-
-class Store(Protocol):
-    """The part of the form cache (pipeline/cache.py) that `CachedInspections` uses."""
-
-    def derived_key(self, *parts: bytes) -> str: ...
-
-    def get(self, key: str, kind: str = "pdf") -> bytes | None: ...
-
-    def put(self, key: str, payload: bytes, kind: str = "pdf") -> None: ...
-
-
-INSPECTED_MAGIC = b"hoso-inspected:"
-
-
 class CachedInspections:
     """The pages and active content of PDFs that opened well, kept in the form cache
     under a key of their bytes: a rebuild does not parse a scan it has seen again, in a
@@ -68,7 +48,7 @@ class CachedInspections:
     that failed is always inspected again; an entry is signed like every entry of the
     cache, so data cannot plant one."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: FormCache) -> None:
         self.store = store
 
     def inspected(self, data: bytes) -> tuple[int, tuple[str, ...]] | None:
@@ -90,7 +70,7 @@ class CachedInspections:
 
 
 def gather(folder: Path, listed: Any, unit_file: str, members: set[str],
-           problems: list[Problem], inspections: Inspections | None = None
+           problems: list[Problem], inspections: CachedInspections | None = None
            ) -> tuple[Attachment, ...]:
     """Every attachment of the unit, validated; problems are appended. PDFs inspected
     before are taken from `inspections`."""
@@ -124,7 +104,7 @@ def walk_files(folder: Path) -> list[Path]:
 
 
 def _from_name(path: Path, root: Path, members: set[str], problems: list[Problem],
-               found: list[Attachment], inspections: Inspections | None) -> None:
+               found: list[Attachment], inspections: CachedInspections | None) -> None:
     rel = path.relative_to(root)
     label = f"dinh-kem/{rel.as_posix()}"
     if len(rel.parts) > 2:
@@ -144,7 +124,7 @@ def _from_name(path: Path, root: Path, members: set[str], problems: list[Problem
 
 def _from_list(listed: Any, base: Path, unit_file: str, members: set[str],
                problems: list[Problem], found: list[Attachment],
-               inspections: Inspections | None) -> None:
+               inspections: CachedInspections | None) -> None:
     if not isinstance(listed, list):
         problems.append(Problem(unit_file, "dinh_kem", "phải là danh sách {muc, tep}"))
         return
@@ -167,7 +147,7 @@ def _from_list(listed: Any, base: Path, unit_file: str, members: set[str],
 
 
 def _add(path: Path, label: str, item: str, person: str | None, problems: list[Problem],
-         found: list[Attachment], inspections: Inspections | None) -> None:
+         found: list[Attachment], inspections: CachedInspections | None) -> None:
     suffix = path.suffix.lower()
     if suffix not in PDF_SUFFIXES | IMAGE_SUFFIXES:
         problems.append(Problem(label, "", "chỉ nhận tệp PDF, JPEG hoặc PNG"))
@@ -189,7 +169,7 @@ def _add(path: Path, label: str, item: str, person: str | None, problems: list[P
                             label=label, active=active))
 
 
-def _inspected(data: bytes, label: str, inspections: Inspections | None
+def _inspected(data: bytes, label: str, inspections: CachedInspections | None
                ) -> tuple[int, tuple[str, ...], str | None]:
     """`inspect_pdf` of an untrusted PDF, parsed in a child with a time and memory limit,
     or as inspected before."""

@@ -453,11 +453,9 @@ def first_renderers(renderer: Renderer, cache: FormCache | None, unit_dir: Path,
     size = pool_size(jobs, AUTO_PARALLEL_FORMS)
     if size < 2:
         return nullcontext()
-    built = cache.get(_built_key(cache, unit_dir), "built") if cache is not None else None
+    built = built_forms(cache, unit_dir)
     if built is not None:
-        forms = built.removeprefix(BUILT_MAGIC).lstrip(b":")
-        large = not forms.isdigit() or int(forms) >= LARGE_UNIT_FORMS
-        size = 1 if large else min(size, 2)
+        size = 1 if built >= LARGE_UNIT_FORMS else min(size, 2)
     return lent(renderer, renderers(renderer, size, cache, warm=True))
 
 
@@ -484,6 +482,16 @@ def remember_built(cache: FormCache | None, unit_dir: Path, forms: int) -> None:
     """That this cache built the unit folder, and how many forms it has."""
     if cache is not None:
         cache.put(_built_key(cache, unit_dir), BUILT_MAGIC + b":%d" % forms, "built")
+
+
+def built_forms(cache: FormCache | None, unit_dir: Path) -> int | None:
+    """The forms of the unit folder when this cache built it (`remember_built`), None
+    if it never did; a note that does not say (an older one) counts as a large unit."""
+    built = cache.get(_built_key(cache, unit_dir), "built") if cache is not None else None
+    if built is None:
+        return None
+    forms = built.removeprefix(BUILT_MAGIC).lstrip(b":")
+    return int(forms) if forms.isdigit() else LARGE_UNIT_FORMS
 
 
 def _built_key(cache: FormCache, unit_dir: Path) -> str:

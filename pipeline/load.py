@@ -54,7 +54,7 @@ from pipeline.tally import BallotCount
 from pipeline.vntext import fold, nfc, text_problem, upper
 
 if TYPE_CHECKING:  # attachments loads pypdf and PIL: only when the unit is read
-    from pipeline.attachments import Inspections
+    from pipeline.attachments import CachedInspections
 
 UNIT_FILE = "don-vi.yaml"
 MEMBERS = "dang-vien"
@@ -281,7 +281,7 @@ def parse_sub_type(text: str) -> SubUnitType:
 
 def load_unit(folder: Path, ballots_required: bool = True,
               form_ids: frozenset[str] = frozenset(), scores_required: bool = False,
-              cap_ratio_max: float = 0.0, inspections: Inspections | None = None) -> Unit:
+              cap_ratio_max: float = 0.0, inspections: CachedInspections | None = None) -> Unit:
     """Read and validate everything in the unit folder; raise InputError with all problems.
 
     Before the meetings (hoso prepare) there are no ballots yet: `ballots_required=False`.

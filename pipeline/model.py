@@ -6,12 +6,14 @@ them. Identifiers are English; the Vietnamese vocabulary is in domain.md §7.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from pipeline.content import Grades, Narrative
 from pipeline.levels import Level
@@ -200,6 +202,19 @@ class Signatory:
     name: str
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def first_by(items: Iterable[V], key: Callable[[V], K]) -> dict[K, V]:
+    """Each key's first item, as a scan from the start finds it (an index of records
+    looked up often, made once)."""
+    index: dict[K, V] = {}
+    for item in items:
+        index.setdefault(key(item), item)
+    return index
+
+
 @dataclass(frozen=True)
 class Unit:
     """One base-level party organisation and one year: everything the dossier is made of."""
@@ -255,16 +270,14 @@ class Unit:
     def person_ballot(self, code: str, body: str | None, committee: bool) -> Ballot | None:
         """The ballot of a member, as a member of `body` (a cell, or None: the base), or
         as a committee member of it."""
-        return self._person_ballots_by_key.get((code, body, committee))
+        found = self._person_ballots_by_key.get((code, body, committee))
+        return found.ballot if found else None
 
     # Indexes, made on first use: looking members, their cells' members and their
     # ballots up by scanning took a 3,000-member unit's rules and forms 0.15 s.
     @cached_property
     def _members_by_code(self) -> dict[str, Member]:
-        index: dict[str, Member] = {}
-        for m in self.members:
-            index.setdefault(m.code, m)  # the first, as a scan would find
-        return index
+        return first_by(self.members, lambda m: m.code)
 
     @cached_property
     def _members_by_cell(self) -> dict[str | None, tuple[Member, ...]]:
@@ -274,11 +287,8 @@ class Unit:
         return {cell: tuple(members) for cell, members in index.items()}
 
     @cached_property
-    def _person_ballots_by_key(self) -> dict[tuple[str, str | None, bool], Ballot]:
-        index: dict[tuple[str, str | None, bool], Ballot] = {}
-        for pb in self.person_ballots:
-            index.setdefault((pb.member, pb.body, pb.committee), pb.ballot)
-        return index
+    def _person_ballots_by_key(self) -> dict[tuple[str, str | None, bool], PersonBallot]:
+        return first_by(self.person_ballots, lambda pb: (pb.member, pb.body, pb.committee))
 
     def sub_unit(self, code: str) -> SubUnit:
         for s in self.sub_units:

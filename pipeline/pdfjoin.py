@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -135,25 +136,28 @@ class Part:
 
     def _translate(self, value: PdfObject | None) -> PdfObject:
         """The value with every reference renumbered (and queued to be copied)."""
-        if isinstance(value, IndirectObject):
-            return self._number(value)
-        if isinstance(value, StreamObject):
-            stream: StreamObject
-            if isinstance(value, EncodedStreamObject):
-                stream = EncodedStreamObject()
-                stream._data = value._data  # the encoded bytes, as they are
-            else:
-                stream = DecodedStreamObject()
-                stream.set_data(value.get_data())
-            stream.update({NameObject(k): self._translate(v) for k, v in value.items()})
-            return stream
-        if isinstance(value, DictionaryObject):
-            return DictionaryObject({NameObject(k): self._translate(v)
-                                     for k, v in value.items()})
-        if isinstance(value, ArrayObject):
-            return ArrayObject(self._translate(v) for v in value)
         assert value is not None
-        return value
+        return renumbered(value, self._number)
+
+
+def renumbered(value: PdfObject, reference: Callable[[IndirectObject], PdfObject]
+               ) -> PdfObject:
+    """`value` rebuilt with each reference in it replaced by `reference(it)`; a stream
+    keeps its bytes as they are stored, filter and all (also pipeline/pdfupdate.py)."""
+    if isinstance(value, IndirectObject):
+        return reference(value)
+    if isinstance(value, StreamObject):
+        stream = EncodedStreamObject() if isinstance(value, EncodedStreamObject) \
+            else DecodedStreamObject()
+        stream._data = value._data
+        stream.update({NameObject(k): renumbered(v, reference) for k, v in value.items()})
+        return stream
+    if isinstance(value, DictionaryObject):
+        return DictionaryObject({NameObject(k): renumbered(v, reference)
+                                 for k, v in value.items()})
+    if isinstance(value, ArrayObject):
+        return ArrayObject(renumbered(v, reference) for v in value)
+    return value
 
 
 def join_files(parts: list[Path], out: BinaryIO) -> None:

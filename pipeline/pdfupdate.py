@@ -19,13 +19,13 @@ from pypdf.generic import (
     ArrayObject,
     DecodedStreamObject,
     DictionaryObject,
-    EncodedStreamObject,
     IndirectObject,
     NameObject,
     NumberObject,
     PdfObject,
-    StreamObject,
 )
+
+from pipeline.pdfjoin import renumbered
 
 STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
 
@@ -66,25 +66,15 @@ class Update:
     def copy(self, obj: PdfObject) -> PdfObject:
         """An object of another PDF, with what it refers to, as new objects of this one
         (each object once, however often it is referred to)."""
-        if isinstance(obj, IndirectObject):
-            key = (id(obj.pdf), obj.idnum)
-            if key not in self.copied:
-                self.copied[key] = self.add(DictionaryObject())  # its number, first
-                self.objects[self.copied[key].idnum] = self.copy(
-                    cast(PdfObject, obj.get_object()))
-            return self.copied[key]
-        if isinstance(obj, StreamObject):
-            stream: StreamObject = EncodedStreamObject() if "/Filter" in obj \
-                else DecodedStreamObject()
-            stream._data = obj._data  # the bytes as stored, filter and all
-            for key, value in obj.items():
-                stream[NameObject(key)] = self.copy(value)
-            return stream
-        if isinstance(obj, DictionaryObject):
-            return DictionaryObject({NameObject(k): self.copy(v) for k, v in obj.items()})
-        if isinstance(obj, ArrayObject):
-            return ArrayObject(self.copy(value) for value in obj)
-        return obj
+        return renumbered(obj, self._copied)
+
+    def _copied(self, reference: IndirectObject) -> IndirectObject:
+        key = (id(reference.pdf), reference.idnum)
+        if key not in self.copied:
+            self.copied[key] = self.add(DictionaryObject())  # its number, first
+            self.objects[self.copied[key].idnum] = self.copy(
+                cast(PdfObject, reference.get_object()))
+        return self.copied[key]
 
     def write(self) -> bytes:
         """The original bytes, then the objects and a cross-reference stream for them."""

@@ -25,6 +25,7 @@ from pipeline.model import (
     Subject,
     Unit,
     UnitType,
+    first_by,
 )
 from pipeline.profiles import Profile, RuleParams
 from pipeline.scoring import Kind, ScoreOutcome, classify, points
@@ -96,10 +97,7 @@ class Assessment:
 
     @cached_property
     def _members_by_code(self) -> dict[str, Rating]:
-        index: dict[str, Rating] = {}
-        for rating in self.members:
-            index.setdefault(rating.subject, rating)  # the first, as a scan would find
-        return index
+        return first_by(self.members, lambda rating: rating.subject)
 
     def count(self, ratings: Iterable[Rating], level: Level) -> int:
         return sum(1 for r in ratings if r.level is level)
