@@ -11,11 +11,12 @@ import json
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,6 +28,10 @@ from pipeline.output import HELD_SIGNALS, restore_handlers
 from pipeline.paths import DEFAULT_SAMPLE
 from pipeline.profiles import DEFAULT_PROFILE, available_profiles
 from pipeline.progress import Progress, ProgressBar, ProgressCallback, silent
+
+if TYPE_CHECKING:
+    from pipeline.dossier import BuildResult
+    from pipeline.watch import Workshop
 
 install_vietnamese_messages()
 
@@ -167,9 +172,12 @@ def _past_stopping() -> None:
 @click.option("--ky", "--sign", "p12", type=click.Path(path_type=Path),
               help="Ký số ho-so.pdf bằng chứng thư số của đơn vị (tệp .p12/.pfx); mật khẩu "
                    "lấy từ biến môi trường HOSO_MAT_KHAU.")
+@click.option("--theo-doi", "--watch", "watch", is_flag=True,
+              help="Dựng xong thì theo dõi thư mục đơn vị: mỗi lần lưu một tệp, hồ sơ được "
+                   "dựng lại ngay (chỉ các mẫu có thay đổi). Nhấn Ctrl-C để dừng.")
 @click.pass_context
 def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: str | None,
-          jobs: int, no_cache: bool, p12: Path | None) -> None:
+          jobs: int, no_cache: bool, p12: Path | None, watch: bool) -> None:
     """Dựng tập hồ sơ PDF (và các mẫu PDF, DOCX) từ thư mục đơn vị.
 
     Không ghi UNIT_DIR thì dựng hồ sơ mẫu đi kèm (chi bộ cơ sở).
@@ -177,6 +185,12 @@ def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: 
     from pipeline.dossier import build as build_dossier
 
     def action() -> int:
+        if watch:
+            if p12 is not None:
+                raise UsageError("--theo-doi không dùng cùng --ky: ký số bản cuối cùng bằng "
+                                 "một lệnh hoso build riêng")
+            return _watch_builds(ctx, unit_dir or DEFAULT_SAMPLE, out, profile, jobs,
+                                 not no_cache)
         sign = None
         if p12 is not None:
             from pipeline.dossier import SignWith
@@ -188,13 +202,66 @@ def build(ctx: click.Context, unit_dir: Path | None, out: Path | None, profile: 
         with progress_bar(ctx) as progress:
             result = build_dossier(unit_dir or DEFAULT_SAMPLE, out, profile, jobs, sign,
                                    progress, use_cache=not no_cache)
-        for line in result.report:
-            click.echo(line)
-        click.echo(f"Đã ghi: {result.out}/ho-so.pdf ({result.pages} trang), ho-so.json, "
-                   "bao-cao.txt, mau/")
+        _report_build(result)
         return result.exit_code
 
     _run(ctx.obj["verbose"], action)
+
+
+def _report_build(result: BuildResult) -> None:
+    for line in result.report:
+        click.echo(line)
+    click.echo(f"Đã ghi: {result.out}/ho-so.pdf ({result.pages} trang), ho-so.json, "
+               "bao-cao.txt, mau/")
+
+
+def _watch_builds(ctx: click.Context, unit_dir: Path, out: Path | None,
+                  profile: str | None, jobs: int, use_cache: bool) -> int:
+    """`hoso build --theo-doi`: build, then build again after each saved change, with
+    renderers kept between builds (pipeline/watch.py), until Ctrl-C. An error in the
+    input is reported and waits for the next save; Ctrl-C between builds ends with 0,
+    Ctrl-C during a build as any build does (130, the old output left as it was)."""
+    from pipeline.watch import Workshop, changes
+
+    with Workshop(jobs, use_cache) as shop:
+        _watched_build(ctx, shop, unit_dir, out, profile)
+        watching = changes(unit_dir)
+        while True:
+            click.echo(f"Đang theo dõi {unit_dir}: lưu một tệp là hồ sơ được dựng lại. "
+                       "Nhấn Ctrl-C để dừng.", err=True)
+            try:
+                touched = next(watching)
+            except (KeyboardInterrupt, StopIteration):
+                click.echo("Đã dừng theo dõi.", err=True)
+                return 0
+            except Terminated:
+                click.echo("Đã dừng theo dõi (SIGTERM).", err=True)
+                return TERMINATED
+            more = f" và {len(touched) - 3} tệp khác" if len(touched) > 3 else ""
+            click.echo(f"[{time.strftime('%H:%M:%S')}] Có thay đổi: "
+                       f"{', '.join(touched[:3])}{more}. Dựng lại…", err=True)
+            _watched_build(ctx, shop, unit_dir, out, profile)
+
+
+def _watched_build(ctx: click.Context, shop: Workshop, unit_dir: Path, out: Path | None,
+                   profile: str | None) -> None:
+    handlers = {number: signal.getsignal(number) for number in HELD_SIGNALS}
+    start = time.perf_counter()
+    try:
+        with progress_bar(ctx) as progress:
+            result = shop.build(unit_dir, out, profile, progress)
+    except HosoError as error:
+        for line in error.lines():
+            click.echo(f"Lỗi: {line}", err=True)
+        if ctx.obj["verbose"]:
+            traceback.print_exc()
+        click.echo("Sửa xong và lưu lại: hồ sơ sẽ được dựng lại.", err=True)
+        return
+    finally:  # the build ignored Ctrl-C once written (`_past_stopping`); watching wants it
+        restore_handlers(handlers)
+    _report_build(result)
+    seconds = f"{time.perf_counter() - start:.2f}".replace(".", ",")
+    click.echo(f"Dựng trong {seconds} giây.", err=True)
 
 
 @main.command()

@@ -66,16 +66,20 @@ class SignWith:
 
 def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = None,
           jobs: int = 0, sign: SignWith | None = None,
-          progress: ProgressCallback = silent, use_cache: bool = False) -> BuildResult:
+          progress: ProgressCallback = silent, use_cache: bool = False,
+          kept: RenderPool | None = None) -> BuildResult:
     """Build the dossier; `jobs` 0 picks the number of rendering processes itself.
 
     `profile_name` overrides the regime; by default the unit's quy_dinh, else its year,
     chooses it (profiles.choose_profile). `progress` hears of each rendered form, the
     binding and the writing. With `use_cache`, forms rendered before are taken from the
-    user's cache (pipeline/cache.py)."""
+    user's cache (pipeline/cache.py). `kept`: renderers that outlive this build (a
+    `pipeline.watch.Workshop`'s), used instead of starting new ones."""
     renderer = Renderer(keep_compiled=True)
     cache = form_cache(renderer, use_cache)
-    with first_renderers(renderer, cache, unit_dir, jobs) as pool, fewer_collections():
+    started = lent(renderer, nullcontext(kept)) if kept is not None else \
+        first_renderers(renderer, cache, unit_dir, jobs)
+    with started as pool, fewer_collections():
         # The binding's libraries (pypdf, PIL) load once the renderers have started:
         # 0.15 s less before the zygote forks (pipeline/zygote.py). Garbage is collected
         # less often from then on (pipeline/memory.py): 1,000 members' one-member

@@ -1,0 +1,197 @@
+"""`hoso build --theo-doi`: the folder's changes as they settle, and builds by renderers
+kept between them that give the bytes of a one-off build."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipeline.dossier import build
+from pipeline.errors import InputError
+from pipeline.watch import Workshop, changed_files, changes, snapshot
+from tests.conftest import CHI_BO
+from tests.helpers import edit_csv
+
+Copy = Callable[[Path], Path]
+
+
+def collect_changes(folder: Path, edit: Callable[[], None], seconds: float = 1.0
+                    ) -> list[tuple[str, ...]]:
+    """What `changes` yields while `edit` runs in a thread, `seconds` long."""
+    stop = threading.Event()
+    heard: list[tuple[str, ...]] = []
+    watching = changes(folder, stop, interval=0.05)
+
+    def later() -> None:
+        time.sleep(0.2)  # after the first snapshot
+        edit()
+        time.sleep(seconds)
+        stop.set()
+
+    editor = threading.Thread(target=later)
+    editor.start()
+    heard.extend(watching)
+    editor.join()
+    return heard
+
+
+def test_a_saved_file_is_one_change(tmp_path: Path) -> None:
+    (tmp_path / "dang-vien.csv").write_text("a\n", encoding="utf-8")
+    (tmp_path / "dinh-kem").mkdir()
+
+    def edit() -> None:
+        (tmp_path / "dang-vien.csv").write_text("a,b\n", encoding="utf-8")
+        (tmp_path / "dinh-kem" / "01-bao-cao.pdf").write_bytes(b"%PDF-1.4\n")
+
+    assert collect_changes(tmp_path, edit) == [("dang-vien.csv", "dinh-kem/01-bao-cao.pdf")]
+
+
+def test_lock_files_hidden_files_and_backups_are_not_changes(tmp_path: Path) -> None:
+    (tmp_path / "dang-vien.xlsx").write_bytes(b"x")
+
+    def edit() -> None:  # Excel and LibreOffice opening the workbook, an editor, git
+        for name in ("~$dang-vien.xlsx", ".~lock.dang-vien.xlsx#", "dang-vien.csv~",
+                     ".dang-vien.csv.swp", ".hidden"):
+            (tmp_path / name).write_bytes(b"lock")
+        (tmp_path / ".git").mkdir()
+        (tmp_path / ".git" / "index").write_bytes(b"git")
+
+    assert collect_changes(tmp_path, edit) == []
+
+
+def test_a_change_undone_before_it_settles_is_not_a_change(tmp_path: Path) -> None:
+    path = tmp_path / "don-vi.yaml"
+    path.write_text("ten: A\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    path.write_text("ten: B\n", encoding="utf-8")
+    assert changed_files(before, snapshot(tmp_path)) == ("don-vi.yaml",)
+    os.utime(path, ns=(before["don-vi.yaml"][0], before["don-vi.yaml"][0]))
+    path.write_text("ten: A\n", encoding="utf-8")
+    os.utime(path, ns=(before["don-vi.yaml"][0], before["don-vi.yaml"][0]))
+    assert changed_files(before, snapshot(tmp_path)) == ()
+
+
+def renderer_pids(shop: Workshop) -> set[int]:
+    assert shop._pool is not None
+    return {process.pid for process in shop._pool._processes.values()  # type: ignore
+            if process.pid is not None}
+
+
+def test_kept_renderers_rebuild_with_the_bytes_of_a_one_off_build(
+        tmp_path: Path, unit_copy: Copy) -> None:
+    unit = unit_copy(CHI_BO)
+    with Workshop(jobs=2) as shop:
+        shop.build(unit, tmp_path / "out")
+        first = renderer_pids(shop)
+        assert first and all(Path(f"/proc/{pid}").exists() for pid in first)
+        before = (tmp_path / "out" / "ho-so.pdf").read_bytes()
+        edit_csv(unit / "dang-vien.csv", 13, "Chức vụ", "Kỹ thuật viên chính")
+        shop.build(unit, tmp_path / "out")
+        assert renderer_pids(shop) == first  # the same processes: nothing started again
+    assert (tmp_path / "out" / "ho-so.pdf").read_bytes() != before
+    time.sleep(0.2)
+    assert not any(alive(pid) for pid in first)  # ended with the workshop
+    cold = build(unit, tmp_path / "cold", use_cache=False)
+    for name in ("ho-so.pdf", "ho-so.json", "mau/muc-09-qd-xep-loai-dang-vien.docx"):
+        assert (tmp_path / "out" / name).read_bytes() == (cold.out / name).read_bytes()
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_an_input_error_keeps_the_renderers_for_the_next_save(
+        tmp_path: Path, unit_copy: Copy) -> None:
+    unit = unit_copy(CHI_BO)
+    with Workshop(jobs=2) as shop:
+        shop.build(unit, tmp_path / "out")
+        first = renderer_pids(shop)
+        good = (unit / "dang-vien.csv").read_text(encoding="utf-8")
+        edit_csv(unit / "dang-vien.csv", 2, "Ngày sinh", "31/02/1980")
+        with pytest.raises(InputError):
+            shop.build(unit, tmp_path / "out")
+        assert renderer_pids(shop) == first
+        (unit / "dang-vien.csv").write_text(good, encoding="utf-8")
+        assert shop.build(unit, tmp_path / "out").pages > 0
+        assert renderer_pids(shop) == first
+
+
+class Lines:
+    """A process's stderr, line by line, read by a thread (a pipe read with a timeout)."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.thread = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self.thread.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            self.lines.put(line)
+
+    def until(self, text: str, seconds: float = 60) -> str:
+        """The lines up to the first that holds `text`."""
+        seen = ""
+        deadline = time.monotonic() + seconds
+        while text not in seen:
+            try:
+                seen += self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no {text!r} in: {seen}") from None
+        return seen
+
+    def rest(self) -> str:
+        self.thread.join(timeout=30)
+        return "".join(self.lines.get() for _ in range(self.lines.qsize()))
+
+
+def test_hoso_build_theo_doi_rebuilds_on_save_and_stops_on_ctrl_c(
+        tmp_path: Path, unit_copy: Copy) -> None:
+    unit = unit_copy(CHI_BO)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "build", str(unit), "-o", str(out),
+         "--theo-doi"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        encoding="utf-8")
+    try:
+        stderr = Lines(process)
+        stderr.until("Đang theo dõi")
+        first = (out / "ho-so.pdf").read_bytes()
+        edit_csv(unit / "dang-vien.csv", 13, "Chức vụ", "Kỹ thuật viên chính")
+        said = stderr.until("Đang theo dõi")
+        assert "Có thay đổi: dang-vien.csv" in said and "Dựng trong" in said
+        assert (out / "ho-so.pdf").read_bytes() != first
+        edit_csv(unit / "dang-vien.csv", 2, "Ngày sinh", "31/02/1980")
+        said = stderr.until("Đang theo dõi")
+        assert any(line.startswith("Lỗi: ") and "dang-vien.csv" in line
+                   for line in said.splitlines())  # the file named, and still watching
+        assert "Sửa xong" in said
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert "Đã dừng theo dõi." in stderr.rest()
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_theo_doi_does_not_sign(tmp_path: Path) -> None:
+    p12 = tmp_path / "don-vi.p12"
+    p12.write_bytes(b"x")
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "build", str(CHI_BO),
+                           "-o", str(tmp_path / "out"), "--theo-doi", "--ky", str(p12)],
+                          capture_output=True, text=True, encoding="utf-8", check=False)
+    assert done.returncode == 2
+    assert "--theo-doi không dùng cùng --ky" in done.stderr
+    assert not (tmp_path / "out").exists()
