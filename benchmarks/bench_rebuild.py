@@ -19,17 +19,23 @@ process: memory comes from one more cold build, whose peak of the summed residen
 (the main process and its renderers) is sampled every 20 ms from /proc. The sampling
 costs CPU (0.3 s of a 4 s build on 2 cores), which the LibreOffice column does not pay.
 Figures are wall-clock seconds on this machine; compare runs on the same machine only.
+
+"watched" is the same one-member rebuild in `hoso build --theo-doi` (pipeline/watch.py),
+whose renderers stay up between builds, as the command reports it; "saved" is the wall
+time from saving the file to the command saying it is done (it adds noticing the change).
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import queue
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -112,6 +118,41 @@ def change_one_member(unit: Path, run: int) -> None:
         csv.writer(f, lineterminator="\n").writerows(rows)
 
 
+def watched_one_member(unit: Path, out: Path, env: dict[str, str], runs: int
+                       ) -> tuple[float, float]:
+    """The median one-member rebuild in `hoso build --theo-doi`, whose renderers stay up
+    between builds: the build as the command reports it ("Dựng trong …"), and the wall
+    time from saving the file to the command saying it is done, which adds noticing the
+    change (two polls of pipeline/watch.py, 0.1 s each)."""
+    process = subprocess.Popen([*HOSO, "-q", "build", str(unit), "-o", str(out), "--theo-doi"],
+                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stderr or ()],
+                     daemon=True).start()
+
+    def until_watching() -> str:
+        said = ""
+        while "Đang theo dõi" not in said:
+            said += lines.get(timeout=600)
+        return said
+
+    builds, walls = [], []
+    try:
+        until_watching()
+        for run in range(runs):
+            change_one_member(unit, 1000 + run)  # not seen by the one-off rebuilds
+            start = time.perf_counter()
+            said = until_watching()
+            walls.append(time.perf_counter() - start)
+            took = said.split("Dựng trong ")[1].split(" giây")[0]
+            builds.append(float(took.replace(",", ".")))
+    finally:
+        process.terminate()
+        process.wait()
+    return statistics.median(builds), statistics.median(walls)
+
+
 def soffice_seconds(forms: Path, work: Path) -> float | None:
     soffice = shutil.which("soffice")
     if soffice is None:
@@ -150,11 +191,13 @@ def bench(unit_dir: Path, runs: int) -> None:
             return seconds(build, env)
 
         one = median_of(runs, one_member) or 0.0
+        watched, saved = watched_one_member(unit, out, env, runs)
         office = median_of(runs, lambda _: soffice_seconds(out / "mau", work))
     office_text = f"{office:8.2f}{office / cold:>7.2f}×" if office is not None \
         else "  (không có soffice)"
     print(f"{unit_dir.name:<16}{len(forms):>6}{pages:>7}{first:>7.2f}{cold:>7.2f}{cached:>7.2f}"
-          f"{one:>9.2f}{one / cold:>7.0%}{pages / cold:>8.1f}{rss:>8}{pss:>8}{office_text}")
+          f"{one:>9.2f}{one / cold:>7.0%}{watched:>8.2f}{watched / cold:>7.0%}{saved:>7.2f}"
+          f"{pages / cold:>8.1f}{rss:>8}{pss:>8}{office_text}")
 
 
 def bench_prepare(unit_dir: Path) -> None:
@@ -196,7 +239,8 @@ def main() -> None:
                         str(unit)], check=True)
         units.append(unit)
     print(f"{'unit':<16}{'forms':>6}{'pages':>7}{'first':>7}{'cold':>7}{'cached':>7}"
-          f"{'1 member':>9}{'ratio':>7}{'pages/s':>8}{'RSS MiB':>8}{'PSS MiB':>8}"
+          f"{'1 member':>9}{'ratio':>7}{'watched':>8}{'ratio':>7}{'saved':>7}{'pages/s':>8}"
+          f"{'RSS MiB':>8}{'PSS MiB':>8}"
           f"{'soffice':>8}{'vs LO':>8}")
     for unit in units:
         bench(unit, runs)
