@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from functools import cache
 from typing import cast
 
 from pypdf import PageObject, PdfReader, PdfWriter
@@ -32,6 +33,7 @@ from pypdf.generic import (
 )
 
 from pipeline import attachments as attach
+from pipeline.cache import FormCache
 from pipeline.levels import LEVELS
 from pipeline.model import Unit
 from pipeline.pdfdigest import pages_digest, write_identified
@@ -127,15 +129,19 @@ def _part(unit: Unit, item: ChecklistItem, a: Assessment, rendered: Rendered,
 
 def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
          renderer: Renderer) -> BoundDossier:
-    sources = [_PartSource(p) for p in parts]
+    opened: dict[bytes, PdfReader] = {}
+    sources = [_PartSource(p, renderer.bound_forms, opened, renderer.cache) for p in parts]
+    renderer.bound_forms = {}  # not kept while in use: a failed binding keeps none
     counts = [1 if p.status is Status.MISSING else s.page_count
               for p, s in zip(parts, sources, strict=True)]
     body_pages = sum(counts)
 
+    @cache  # each asked for twice: laid out ahead, then taken
     def toc_html(toc_pages: int) -> str:
         rows = _toc_rows(_place(parts, counts, first=2 + toc_pages))
         return renderer.html("_toc.html", unit=unit, profile=profile, rows=rows)
 
+    @cache
     def cover_html(toc_pages: int) -> str:
         return renderer.html("_cover.html", unit=unit, profile=profile,
                              pages=1 + toc_pages + body_pages)
@@ -172,15 +178,17 @@ def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
     writer.add_attachment(MANIFEST_NAME, data)
     pdf = write_identified(writer, data)
     missing = tuple(p for p in placed if p.part.status is Status.MISSING)
+    renderer.bound_forms = opened
     return BoundDossier(pdf, manifest, tuple(placed), total, missing)
 
 
 class _PartSource:
     """A part's PDFs and attachments, opened: their page count now, their pages later."""
 
-    def __init__(self, part: Part) -> None:
-        self.forms = [PdfReader(io.BytesIO(data)) for data in part.pdfs]
-        self.attachments = [attach.OpenedAttachment(a) for a in part.attachments]
+    def __init__(self, part: Part, before: dict[bytes, PdfReader],
+                 opened: dict[bytes, PdfReader], cache: FormCache | None) -> None:
+        self.forms = [_opened(data, before, opened) for data in part.pdfs]
+        self.attachments = [attach.OpenedAttachment(a, cache) for a in part.attachments]
 
     @property
     def page_count(self) -> int:
@@ -194,6 +202,18 @@ class _PartSource:
         for opened in self.attachments:
             pages.extend(opened.pages())
         return pages
+
+
+def _opened(pdf: bytes, before: dict[bytes, PdfReader], opened: dict[bytes, PdfReader]
+            ) -> PdfReader:
+    """The form's reader, the one the binding `before` opened when it had the same bytes
+    (a rebuild in one process, pipeline/watch.py: only the changed forms are parsed),
+    kept in `opened` for the next. A form bound twice gets a reader of its own the
+    second time: the writer would take a reader's page added twice for the same page."""
+    if pdf in opened:
+        return PdfReader(io.BytesIO(pdf))
+    opened[pdf] = before.get(pdf) or PdfReader(io.BytesIO(pdf))
+    return opened[pdf]
 
 
 def early_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer) -> list[str]:

@@ -262,6 +262,7 @@ def _watched_build(ctx: click.Context, shop: Workshop, unit_dir: Path, out: Path
     _report_build(result)
     seconds = f"{time.perf_counter() - start:.2f}".replace(".", ",")
     click.echo(f"Dựng trong {seconds} giây.", err=True)
+    shop.tidy()  # while the clerk reads, not when they save next
 
 
 @main.command()

@@ -64,22 +64,35 @@ class SignWith:
     password: bytes | None
 
 
+@dataclass(frozen=True)
+class Kept:
+    """What builds in one process share (pipeline/watch.py): this process's renderer
+    (its compiled templates, page-number overlays and the forms it last bound, opened)
+    and the rendering processes, if there are any."""
+
+    renderer: Renderer
+    renderers: RenderPool | None
+    tidy: bool = False  # garbage collected since the last build (memory.fewer_collections)
+
+
 def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = None,
           jobs: int = 0, sign: SignWith | None = None,
           progress: ProgressCallback = silent, use_cache: bool = False,
-          kept: RenderPool | None = None) -> BuildResult:
+          kept: Kept | None = None) -> BuildResult:
     """Build the dossier; `jobs` 0 picks the number of rendering processes itself.
 
     `profile_name` overrides the regime; by default the unit's quy_dinh, else its year,
     chooses it (profiles.choose_profile). `progress` hears of each rendered form, the
     binding and the writing. With `use_cache`, forms rendered before are taken from the
-    user's cache (pipeline/cache.py). `kept`: renderers that outlive this build (a
-    `pipeline.watch.Workshop`'s), used instead of starting new ones."""
-    renderer = Renderer(keep_compiled=True)
+    user's cache (pipeline/cache.py). `kept`: what outlives this build (a
+    `pipeline.watch.Workshop`'s), used instead of starting anew."""
+    renderer = kept.renderer if kept is not None else Renderer(keep_compiled=True)
+    renderer.early.clear()
     cache = form_cache(renderer, use_cache)
-    started = lent(renderer, nullcontext(kept)) if kept is not None else \
+    started = lent(renderer, nullcontext(kept.renderers)) \
+        if kept is not None and kept.renderers is not None else \
         first_renderers(renderer, cache, unit_dir, jobs)
-    with started as pool, fewer_collections():
+    with started as pool, fewer_collections(collect=kept is None or not kept.tidy):
         # The binding's libraries (pypdf, PIL) load once the renderers have started:
         # 0.15 s less before the zygote forks (pipeline/zygote.py). Garbage is collected
         # less often from then on (pipeline/memory.py): 1,000 members' one-member

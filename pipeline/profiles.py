@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -136,8 +137,20 @@ def load_profile(name_or_path: str = DEFAULT_PROFILE, allow_path: bool = True) -
     if not (bundled or allow_path) or not path.is_file():
         known = ", ".join(available_profiles())
         raise UsageError(f"không có bộ quy định (profile) «{name_or_path}»; có: {known}")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return _parse(data, path.name)
+    return _profile_of(path.read_text(encoding="utf-8"), path.name)
+
+
+# Parsed once per text: a process that builds again (hoso build --theo-doi, the tests)
+# reads the file again, but parses it again only if it changed (14 ms a build).
+@lru_cache(maxsize=16)
+def _profile_of(text: str, file: str) -> Profile:
+    return _parse(yaml.safe_load(text), file)
+
+
+@lru_cache(maxsize=16)
+def _years_of(text: str) -> tuple[int, int]:
+    data = yaml.safe_load(text)
+    return _years(data.get("years") if isinstance(data, dict) else None)
 
 
 def choose_profile(override: str | None, named: str | None, year: int | None) -> Profile:
@@ -154,8 +167,7 @@ def profile_for_year(year: int) -> str:
     qd124, 2025 on qd366); the newest one for a year none names."""
     spans = []
     for name in available_profiles():
-        data = yaml.safe_load((PROFILES / f"{name}.yaml").read_text(encoding="utf-8"))
-        first, last = _years(data.get("years") if isinstance(data, dict) else None)
+        first, last = _years_of((PROFILES / f"{name}.yaml").read_text(encoding="utf-8"))
         spans.append((first, last, name))
         if first <= year <= last:
             return name

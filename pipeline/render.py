@@ -138,6 +138,10 @@ class Renderer:
         # (dossier.lent): this process then never loads WeasyPrint.
         self.elsewhere: Callable[[str], Future[bytes]] | None = None
         self.ahead: dict[str, Future[bytes]] = {}  # started elsewhere (lay_out_ahead)
+        # The forms' PDFs of the last binding by this renderer, opened (assemble.bind,
+        # pypdf readers): a rebuild by a kept renderer (pipeline/watch.py) parses only
+        # the forms that changed.
+        self.bound_forms: dict[bytes, Any] = {}
 
     def html(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)

@@ -13,6 +13,7 @@ prints: the CLI reports each build.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from types import TracebackType
 from pipeline.dossier import (
     AUTO_PARALLEL_FORMS,
     BuildResult,
+    Kept,
     RenderPool,
     build,
     form_cache,
@@ -55,6 +57,8 @@ class Workshop:
         self.use_cache = use_cache
         self._kept = ExitStack()
         self._pool: RenderPool | None = None
+        self._renderer = Renderer(keep_compiled=True)
+        self._tidy = False
 
     def build(self, unit_dir: Path, out: Path | None = None,
               profile_name: str | None = None,
@@ -62,15 +66,22 @@ class Workshop:
         """`dossier.build` with this workshop's renderers. An error in the input leaves
         them running; anything else (a renderer that died, Ctrl-C) ends them, and the
         next build starts new ones."""
-        pool = self._renderers()
+        kept = Kept(self._renderer, self._renderers(), self._tidy)
+        self._tidy = False
         try:
             return build(unit_dir, out, profile_name, self.jobs, None, progress,
-                         self.use_cache, kept=pool)
+                         self.use_cache, kept=kept)
         except HosoError:
             raise
         except BaseException as error:
             self._end_renderers(error)
             raise
+
+    def tidy(self) -> None:
+        """Collect the garbage of the builds so far: for when nothing else is waiting
+        (between two saves), so that the next build need not do it first."""
+        gc.collect()
+        self._tidy = True
 
     def close(self) -> None:
         self._end_renderers(None)
@@ -87,13 +98,14 @@ class Workshop:
         process then lays out everything itself, as `dossier.build` does)."""
         size = pool_size(self.jobs, AUTO_PARALLEL_FORMS)
         if self._pool is None and size > 1:
-            renderer = Renderer(keep_compiled=True)
-            cache = form_cache(renderer, self.use_cache)
-            self._pool = self._kept.enter_context(renderers(renderer, size, cache, warm=True))
+            cache = form_cache(self._renderer, self.use_cache)
+            self._pool = self._kept.enter_context(
+                renderers(self._renderer, size, cache, warm=True))
         return self._pool
 
     def _end_renderers(self, error: BaseException | None) -> None:
         kept, self._kept, self._pool = self._kept, ExitStack(), None
+        self._renderer = Renderer(keep_compiled=True)  # nothing half-made kept either
         if error is None:
             kept.close()
         else:  # as `renderers` ends them when its own block fails: queued work dropped

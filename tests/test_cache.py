@@ -489,3 +489,31 @@ def test_a_rebuild_does_not_parse_the_pdf_attachments_it_has_seen_again(
     assert again.unit.attachments == first.unit.attachments
     assert (tmp_path / "c" / "ho-so.pdf").read_bytes() == \
         (tmp_path / "a" / "ho-so.pdf").read_bytes()
+
+
+def test_a_rebuild_takes_the_pages_of_attached_images_from_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built_dang_bo: BuildResult) -> None:
+    monkeypatch.setenv("HOSO_CACHE_DIR", str(tmp_path / "cache"))
+    drawn: list[int] = []
+    draw = attachments.image_page
+
+    def counting(image: Any) -> Any:
+        drawn.append(1)
+        return draw(image)
+
+    monkeypatch.setattr(attachments, "image_page", counting)
+    first = cached_build(DANG_BO, tmp_path / "a")
+    images = [a for a in first.unit.attachments if a.kind == "image"]
+    assert images and len(drawn) == len(images)
+    assert len(list((tmp_path / "cache").glob("*/*.image"))) == len(images)
+    cached_build(DANG_BO, tmp_path / "b")
+    assert len(drawn) == len(images)  # none drawn again
+    for entry in (tmp_path / "cache").glob("*/*.image"):
+        data = bytearray(entry.read_bytes())
+        data[-2] ^= 0xFF  # a tampered entry is discarded and the page drawn again
+        entry.write_bytes(bytes(data))
+    cached_build(DANG_BO, tmp_path / "c")
+    assert len(drawn) == 2 * len(images)
+    for out in ("a", "b", "c"):  # the same bytes as a build without the cache
+        assert (tmp_path / out / "ho-so.pdf").read_bytes() == \
+            (built_dang_bo.out / "ho-so.pdf").read_bytes()

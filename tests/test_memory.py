@@ -26,3 +26,14 @@ def test_settings_come_back_after_an_error_too() -> None:
         raise RuntimeError("build failed")
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("collect", [True, False])
+def test_a_caller_that_collected_between_builds_is_not_collected_again(
+        collect: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pipeline/watch.py collects while it waits for the next save (Workshop.tidy)."""
+    calls: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda *generation: calls.append(1) or 0)
+    with fewer_collections(collect=collect):
+        assert gc.get_threshold() == THRESHOLDS
+    assert calls == ([1] if collect else [])

@@ -14,8 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
-from pipeline.dossier import build
+from pipeline.assemble import _opened
+from pipeline.dossier import BuildResult, build
 from pipeline.errors import InputError
 from pipeline.watch import Workshop, changed_files, changes, snapshot
 from tests.conftest import CHI_BO
@@ -195,3 +197,16 @@ def test_theo_doi_does_not_sign(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "--theo-doi không dùng cùng --ky" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_kept_renderer_reopens_only_the_forms_that_changed(built_chi_bo: BuildResult
+                                                             ) -> None:
+    """assemble._opened: the reader of the last binding for the same bytes; a second
+    reader for bytes bound twice in one binding (the writer would take one page twice)."""
+    pdf = (built_chi_bo.out / "mau" / "muc-09-qd-xep-loai-dang-vien.pdf").read_bytes()
+    before: dict[bytes, PdfReader] = {}
+    first = _opened(pdf, {}, before)
+    now: dict[bytes, PdfReader] = {}
+    assert _opened(pdf, before, now) is first
+    assert _opened(pdf, before, now) is not first
+    assert now == {pdf: first}
