@@ -9,7 +9,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import _process_worker
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -386,9 +386,17 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
     finish the others: after the last form only the binding is left to do (the đảng bộ
     sample's cold build, median of 7: 2.93 → 2.83 s).
     """
-    htmls = [renderer.html(f.template, **f.context) for f in forms]
-    keys = [cache.key(html) for html in htmls] if cache else []
-    pdfs: list[bytes | None] = [cache.get(key) for key in keys] if cache else [None] * len(forms)
+    # With renderers enough for any number of new forms, each new form goes to them as
+    # soon as its HTML is known, not after every form's (a rebuild: 20 ms sooner).
+    started = pool if pool is not None and pool.size >= pool_size(jobs, len(forms)) else None
+    early = {} if started is None else _lay_out_ahead(started, ahead, cache)
+    htmls, keys, pdfs, pending = [], [], [], {}
+    for index, form in enumerate(forms):
+        htmls.append(renderer.html(form.template, **form.context))
+        keys.append(cache.key(htmls[-1]) if cache else "")
+        pdfs.append(cache.get(keys[-1]) if cache else None)
+        if pdfs[-1] is None and started is not None:
+            pending[started.submit(_render_pdf, htmls[-1])] = index
     missing = [index for index, pdf in enumerate(pdfs) if pdf is None]
     numbered: list[bytes | None] = [None] * len(forms)
 
@@ -408,9 +416,9 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
             # Submitted now; the Word files are written meanwhile, and the forms the
             # renderers finish are heard between two Word files, so that the progress
             # moves while they are written (1,000 members: 10 s of Word files).
-            early = {workers.submit(_render_pdf, html): html for html in ahead
-                     if not (cache and cache.has(cache.key(html)))}
-            pending = {workers.submit(_render_pdf, htmls[i]): i for i in missing}
+            if started is None:
+                early = _lay_out_ahead(workers, ahead, cache)
+                pending = {workers.submit(_render_pdf, htmls[i]): i for i in missing}
             heard = len(forms) - len(missing)
 
             def hear_finished() -> None:
@@ -446,6 +454,14 @@ def render_forms(forms: list[FormDoc], renderer: Renderer, jobs: int,
     assert len(rendered) == len(standalone) == len(forms)
     return [RenderedForm(*parts) for parts in zip(forms, rendered, docxs, standalone,
                                                   strict=True)]
+
+
+def _lay_out_ahead(workers: RenderPool, ahead: Sequence[str], cache: FormCache | None
+                   ) -> dict[Future[bytes], str]:
+    """The binding's pages sent to the renderers before the forms: the page-number
+    overlays are drawn from the first, and number each form as it comes in."""
+    return {workers.submit(_render_pdf, html): html for html in ahead
+            if not (cache and cache.has(cache.key(html)))}
 
 
 def pool_size(jobs: int, forms: int) -> int:
