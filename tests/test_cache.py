@@ -480,10 +480,7 @@ def test_a_rebuild_does_not_parse_the_pdf_attachments_it_has_seen_again(
     assert pdfs and sorted(parsed) == sorted(pdfs)
     cached_build(CHI_BO, tmp_path / "b")
     assert len(parsed) == len(pdfs)  # none parsed again
-    for entry in (tmp_path / "cache").glob("*/*.inspected"):
-        data = bytearray(entry.read_bytes())
-        data[-2] ^= 0xFF  # a tampered entry is discarded and the PDF parsed again
-        entry.write_bytes(bytes(data))
+    tamper(tmp_path / "cache", "inspected")  # discarded, and the PDF parsed again
     again = cached_build(CHI_BO, tmp_path / "c")
     assert sorted(parsed[len(pdfs):]) == sorted(pdfs)
     assert again.unit.attachments == first.unit.attachments
@@ -508,12 +505,17 @@ def test_a_rebuild_takes_the_pages_of_attached_images_from_the_cache(
     assert len(list((tmp_path / "cache").glob("*/*.image"))) == len(images)
     cached_build(DANG_BO, tmp_path / "b")
     assert len(drawn) == len(images)  # none drawn again
-    for entry in (tmp_path / "cache").glob("*/*.image"):
-        data = bytearray(entry.read_bytes())
-        data[-2] ^= 0xFF  # a tampered entry is discarded and the page drawn again
-        entry.write_bytes(bytes(data))
+    tamper(tmp_path / "cache", "image")  # discarded, and the page drawn again
     cached_build(DANG_BO, tmp_path / "c")
     assert len(drawn) == 2 * len(images)
     for out in ("a", "b", "c"):  # the same bytes as a build without the cache
         assert (tmp_path / out / "ho-so.pdf").read_bytes() == \
             (built_dang_bo.out / "ho-so.pdf").read_bytes()
+
+
+def tamper(cache: Path, kind: str) -> None:
+    """Flip a byte near the end of every entry of this kind."""
+    for entry in cache.glob(f"*/*.{kind}"):
+        data = bytearray(entry.read_bytes())
+        data[-2] ^= 0xFF
+        entry.write_bytes(bytes(data))
