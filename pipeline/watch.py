@@ -17,6 +17,7 @@ import gc
 import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
@@ -64,8 +65,16 @@ class Workshop:
               profile_name: str | None = None,
               progress: ProgressCallback = silent) -> BuildResult:
         """`dossier.build` with this workshop's renderers. An error in the input leaves
-        them running; anything else (a renderer that died, Ctrl-C) ends them, and the
-        next build starts new ones."""
+        them running; anything else (Ctrl-C, a bug) ends them, and the next build starts
+        new ones. A renderer that died while the workshop waited (killed, or out of
+        memory) only costs the build new renderers: it is built again once with them."""
+        try:
+            return self._build(unit_dir, out, profile_name, progress)
+        except BrokenProcessPool:
+            return self._build(unit_dir, out, profile_name, progress)
+
+    def _build(self, unit_dir: Path, out: Path | None, profile_name: str | None,
+               progress: ProgressCallback) -> BuildResult:
         kept = Kept(self._renderer, self._renderers(), self._tidy)
         self._tidy = False
         try:

@@ -210,3 +210,18 @@ def test_a_kept_renderer_reopens_only_the_forms_that_changed(built_chi_bo: Build
     assert _opened(pdf, before, now) is first
     assert _opened(pdf, before, now) is not first
     assert now == {pdf: first}
+
+
+def test_a_renderer_killed_between_builds_is_replaced(tmp_path: Path, unit_copy: Copy
+                                                      ) -> None:
+    unit = unit_copy(CHI_BO)
+    with Workshop(jobs=2) as shop:
+        shop.build(unit, tmp_path / "out")
+        first = renderer_pids(shop)
+        os.kill(min(first), signal.SIGKILL)  # the out-of-memory killer, or a clerk
+        time.sleep(0.5)
+        edit_csv(unit / "dang-vien.csv", 13, "Chức vụ", "Kỹ thuật viên chính")
+        shop.build(unit, tmp_path / "out")
+        assert not renderer_pids(shop) & first  # new renderers
+    cold = build(unit, tmp_path / "cold", use_cache=False)
+    assert (tmp_path / "out" / "ho-so.pdf").read_bytes() == (cold.out / "ho-so.pdf").read_bytes()
