@@ -221,11 +221,12 @@ def _watch_builds(ctx: click.Context, unit_dir: Path, out: Path | None,
     renderers kept between builds (pipeline/watch.py), until Ctrl-C. An error in the
     input is reported and waits for the next save; Ctrl-C between builds ends with 0,
     Ctrl-C during a build as any build does (130, the old output left as it was)."""
-    from pipeline.watch import Workshop, changes
+    from pipeline.watch import Workshop, changes, snapshot
 
     with Workshop(jobs, use_cache) as shop:
+        before = snapshot(unit_dir)  # a file saved while the first build runs is seen
         _watched_build(ctx, shop, unit_dir, out, profile)
-        watching = changes(unit_dir)
+        watching = changes(unit_dir, since=before)
         while True:
             click.echo(f"Đang theo dõi {unit_dir}: lưu một tệp là hồ sơ được dựng lại. "
                        "Nhấn Ctrl-C để dừng.", err=True)

@@ -156,12 +156,15 @@ def changed_files(before: Snapshot, after: Snapshot) -> tuple[str, ...]:
 
 
 def changes(unit_dir: Path, stop: threading.Event | None = None,
-            interval: float = POLL_SECONDS) -> Iterator[tuple[str, ...]]:
-    """Each change of the unit folder once it has settled, as the files it touched;
-    ends when `stop` is set. A change made while the caller works on the one before is
-    yielded next; one that undoes itself before it settles is not yielded."""
+            interval: float = POLL_SECONDS, since: Snapshot | None = None
+            ) -> Iterator[tuple[str, ...]]:
+    """Each change of the unit folder since the snapshot `since` (by default, the first
+    look), once it has settled, as the files it touched; ends when `stop` is set. A
+    change made while the caller works on the one before is yielded next; one that
+    undoes itself before it settles is not yielded. A caller that builds first takes
+    `since` before that build, so that a file saved during it is built next."""
     stop = stop or threading.Event()
-    seen = snapshot(unit_dir)
+    seen = snapshot(unit_dir) if since is None else since
     while not stop.wait(interval):
         now = snapshot(unit_dir)
         if now == seen:

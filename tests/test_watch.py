@@ -220,8 +220,19 @@ def test_a_renderer_killed_between_builds_is_replaced(tmp_path: Path, unit_copy:
         first = renderer_pids(shop)
         os.kill(min(first), signal.SIGKILL)  # the out-of-memory killer, or a clerk
         time.sleep(0.5)
-        edit_csv(unit / "dang-vien.csv", 13, "Chức vụ", "Kỹ thuật viên chính")
+        # a change no other test makes: its forms are in no cache, the renderers lay out
+        edit_csv(unit / "dang-vien.csv", 13, "Chức vụ", "Kỹ thuật viên (thay người dựng)")
         shop.build(unit, tmp_path / "out")
         assert not renderer_pids(shop) & first  # new renderers
     cold = build(unit, tmp_path / "cold", use_cache=False)
     assert (tmp_path / "out" / "ho-so.pdf").read_bytes() == (cold.out / "ho-so.pdf").read_bytes()
+
+
+def test_a_file_saved_while_the_first_build_runs_is_a_change(tmp_path: Path) -> None:
+    path = tmp_path / "dang-vien.csv"
+    path.write_text("a\n", encoding="utf-8")
+    before = snapshot(tmp_path)  # taken before building
+    path.write_text("a,b\n", encoding="utf-8")  # saved during the build
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    assert list(changes(tmp_path, stop, interval=0.05, since=before)) == [("dang-vien.csv",)]
