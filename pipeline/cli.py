@@ -22,7 +22,7 @@ import click
 
 from pipeline import __version__
 from pipeline.clivi import install as install_vietnamese_messages
-from pipeline.errors import HosoError, UnreadableDossierError, UsageError
+from pipeline.errors import HosoError, InputError, UnreadableDossierError, UsageError
 from pipeline.model import UnitType
 from pipeline.output import HELD_SIGNALS, restore_handlers
 from pipeline.paths import DEFAULT_SAMPLE
@@ -223,9 +223,11 @@ def _watch_builds(ctx: click.Context, unit_dir: Path, out: Path | None,
     Ctrl-C during a build as any build does (130, the old output left as it was)."""
     from pipeline.watch import Workshop, changes, snapshot
 
+    if not unit_dir.is_dir():  # a mistyped folder: nothing to watch
+        raise UsageError(f"{unit_dir}: không có thư mục đơn vị này")
     with Workshop(jobs, use_cache) as shop:
         before = snapshot(unit_dir)  # a file saved while the first build runs is seen
-        _watched_build(ctx, shop, unit_dir, out, profile)
+        _watched_build(ctx, shop, unit_dir, out, profile, first=True)
         watching = changes(unit_dir, since=before)
         while True:
             click.echo(f"Đang theo dõi {unit_dir}: lưu một tệp là hồ sơ được dựng lại. "
@@ -245,13 +247,18 @@ def _watch_builds(ctx: click.Context, unit_dir: Path, out: Path | None,
 
 
 def _watched_build(ctx: click.Context, shop: Workshop, unit_dir: Path, out: Path | None,
-                   profile: str | None) -> None:
+                   profile: str | None, first: bool = False) -> None:
+    """One build of the watch. An error in the data is reported, and the next save
+    builds again; any other error in the first build (the output folder refused, an
+    unknown profile) ends the command as it ends `hoso build`: no save would fix it."""
     handlers = {number: signal.getsignal(number) for number in HELD_SIGNALS}
     start = time.perf_counter()
     try:
         with progress_bar(ctx) as progress:
             result = shop.build(unit_dir, out, profile, progress)
     except HosoError as error:
+        if first and not isinstance(error, InputError):
+            raise
         for line in error.lines():
             click.echo(f"Lỗi: {line}", err=True)
         if ctx.obj["verbose"]:

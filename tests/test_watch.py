@@ -236,3 +236,20 @@ def test_a_file_saved_while_the_first_build_runs_is_a_change(tmp_path: Path) -> 
     stop = threading.Event()
     threading.Timer(0.5, stop.set).start()
     assert list(changes(tmp_path, stop, interval=0.05, since=before)) == [("dang-vien.csv",)]
+
+
+@pytest.mark.parametrize("case", ["no folder", "output refused"])
+def test_what_no_save_would_fix_ends_the_watch_at_once(tmp_path: Path, case: str) -> None:
+    unit, out = CHI_BO, tmp_path / "out"
+    if case == "no folder":
+        unit = tmp_path / "khong-co"
+    else:  # a folder with the user's own files, which hoso never writes into
+        out.mkdir()
+        (out / "ghi-chu.txt").write_text("của tôi", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "build", str(unit),
+                           "-o", str(out), "--theo-doi"], capture_output=True, text=True,
+                          encoding="utf-8", timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr.startswith("Lỗi: ") and str(unit if case == "no folder" else out) \
+        in done.stderr
+    assert "Đang theo dõi" not in done.stderr
