@@ -230,9 +230,10 @@ def _watch_builds(ctx: click.Context, unit_dir: Path, out: Path | None,
         _watched_build(ctx, shop, unit_dir, out, profile, first=True)
         watching = changes(unit_dir, since=before)
         while True:
-            click.echo(f"Đang theo dõi {unit_dir}: lưu một tệp là hồ sơ được dựng lại. "
-                       "Nhấn Ctrl-C để dừng.", err=True)
-            try:
+            try:  # between builds: Ctrl-C or SIGTERM from here on only ends the watch
+                shop.tidy()  # while the clerk reads, not when they save next
+                click.echo(f"Đang theo dõi {unit_dir}: lưu một tệp là hồ sơ được dựng lại. "
+                           "Nhấn Ctrl-C để dừng.", err=True)
                 touched = next(watching)
             except (KeyboardInterrupt, StopIteration):
                 click.echo("Đã dừng theo dõi.", err=True)
@@ -253,9 +254,14 @@ def _watched_build(ctx: click.Context, shop: Workshop, unit_dir: Path, out: Path
     unknown profile) ends the command as it ends `hoso build`: no save would fix it."""
     handlers = {number: signal.getsignal(number) for number in HELD_SIGNALS}
     start = time.perf_counter()
+    # Once the output is written the build ignores Ctrl-C and SIGTERM (`_past_stopping`):
+    # its report is printed whole, then the watch takes them back.
     try:
         with progress_bar(ctx) as progress:
             result = shop.build(unit_dir, out, profile, progress)
+        _report_build(result)
+        seconds = f"{time.perf_counter() - start:.2f}".replace(".", ",")
+        click.echo(f"Dựng trong {seconds} giây.", err=True)
     except HosoError as error:
         if first and not isinstance(error, InputError):
             raise
@@ -264,13 +270,8 @@ def _watched_build(ctx: click.Context, shop: Workshop, unit_dir: Path, out: Path
         if ctx.obj["verbose"]:
             traceback.print_exc()
         click.echo("Sửa xong và lưu lại: hồ sơ sẽ được dựng lại.", err=True)
-        return
-    finally:  # the build ignored Ctrl-C once written (`_past_stopping`); watching wants it
+    finally:
         restore_handlers(handlers)
-    _report_build(result)
-    seconds = f"{time.perf_counter() - start:.2f}".replace(".", ",")
-    click.echo(f"Dựng trong {seconds} giây.", err=True)
-    shop.tidy()  # while the clerk reads, not when they save next
 
 
 @main.command()

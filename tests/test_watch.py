@@ -180,9 +180,46 @@ def test_hoso_build_theo_doi_rebuilds_on_save_and_stops_on_ctrl_c(
         assert any(line.startswith("Lỗi: ") and "dang-vien.csv" in line
                    for line in said.splitlines())  # the file named, and still watching
         assert "Sửa xong" in said
+        assert len(processes_of(unit)) >= 3  # the command, its zygote and renderers
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
         assert "Đã dừng theo dõi." in stderr.rest()
+        deadline = time.monotonic() + 10
+        while processes_of(unit) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not processes_of(unit)  # no renderer left behind
+    finally:
+        process.kill()
+        process.wait()
+
+
+def processes_of(unit: Path) -> list[int]:
+    """Live processes whose command line names the unit folder: the command, and the
+    processes it forked (a zygote, renderers), which keep its command line."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(unit).encode() in \
+                    (entry / "cmdline").read_bytes().split(b"\0") and \
+                    (entry / "stat").read_text().split()[2] != "Z":
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_sigterm_between_builds_ends_the_watch(tmp_path: Path, unit_copy: Copy) -> None:
+    unit = unit_copy(CHI_BO)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "build", str(unit), "-o",
+         str(tmp_path / "out"), "--theo-doi"], stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    try:
+        stderr = Lines(process)
+        stderr.until("Đang theo dõi")
+        process.terminate()
+        assert process.wait(timeout=30) == 143
+        assert "Đã dừng theo dõi (SIGTERM)." in stderr.rest()
     finally:
         process.kill()
         process.wait()
