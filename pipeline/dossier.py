@@ -6,6 +6,7 @@ It reads like the table of contents of the pipeline; each step is one stage modu
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -536,8 +537,14 @@ class RenderPool(ProcessPoolExecutor):
     with two or more, loaded once, in a zygote that forks them (pipeline/zygote.py)."""
 
     def __init__(self, size: int, cache: FormCache | None, warm: bool) -> None:
+        # Forked where a zygote can fork them, whatever the default start method: a
+        # process started by a fork server (a web job, pipeline/web/jobs.py; Python 3.14's
+        # default) would have its renderers forked by that server, whose orphans they
+        # would take themselves for (`_end_when_orphaned`).
         super().__init__(max_workers=size, initializer=_start_worker,
-                         initargs=(cache, warm, os.getpid()))
+                         initargs=(cache, warm, os.getpid()),
+                         mp_context=multiprocessing.get_context("fork")
+                         if zygote_available() else None)
         self.size, self.cache, self.warm = size, cache, warm
         self.zygote: Zygote | None = None
         if warm and size > 1 and zygote_available() and \
