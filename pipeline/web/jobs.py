@@ -1,7 +1,9 @@
 """Turn a clerk's "build" or "prepare" into a worker process whose progress is a job row.
 
-Each job runs the library's `build` or `prepare` in its own process (spawned, so a crash
-or a runaway render never touches the server); the process writes its progress to the
+Each job runs the library's `build` or `prepare` in its own process, never a fork of the
+server, so a crash or a runaway render never touches it: on Linux a fork of
+multiprocessing's fork server, which has loaded the library and WeasyPrint once
+(`job_context`), elsewhere a spawned process. The process writes its progress to the
 job's row, which the page polls. A thread of the server waits for the process and marks
 the job failed if it died without saying so. The database refuses a second running job
 of the same unit (store.Busy), so two builds of a unit never interleave.
@@ -10,6 +12,7 @@ of the same unit (store.Busy), so two builds of a unit never interleave.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import shutil
 import threading
 import time
@@ -17,6 +20,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing.context import ForkServerContext, SpawnContext
 from pathlib import Path
 
 from pipeline.progress import Progress
@@ -54,7 +58,7 @@ class JobRunner:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
-        self.context = multiprocessing.get_context("spawn")
+        self.context = job_context()
         self.watchers: list[threading.Thread] = []
         self.processes: dict[int, multiprocessing.process.BaseProcess] = {}  # by job id
 
@@ -62,7 +66,8 @@ class JobRunner:
         """The new job's id; store.Busy if this unit has one running."""
         job_id = self.store.start_job(unit_id, kind, self.clock())
         process = self.context.Process(
-            target=work, args=(str(self.store.path), job_id, kind, str(paths.root)),
+            target=work, args=(str(self.store.path), job_id, kind, str(paths.root),
+                               dict(os.environ)),
             name=f"hoso-{kind}-{unit_id}")
         try:
             process.start()
@@ -89,9 +94,35 @@ class JobRunner:
             watcher.join(timeout)
 
 
-def work(database: str, job_id: int, kind: str, root: str) -> None:
-    """The worker process: run the job, record how it ended."""
+# What a job's process would otherwise import first, each time: the library (0.26 s) and
+# WeasyPrint (0.4 s, which the renderers' zygote, forked from the job, then has at once).
+# A clerk's one-member rebuild of the đảng bộ sample, start to done: 1.25 -> 0.54 s
+# (benchmarks/bench_web_job.py).
+PRELOADED = ["pipeline.web.jobs", "pipeline.dossier", "pipeline.assemble", "pipeline.engine",
+             "pipeline.word"]
+
+
+def job_context() -> SpawnContext | ForkServerContext:
+    """Where jobs' processes come from: the fork server, with `PRELOADED` loaded, where
+    there is one (Linux); a fresh spawned interpreter elsewhere. A module that fails to
+    load there (no Pango) is loaded by the job instead, and fails there with its message."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOADED)
+    return context
+
+
+def work(database: str, job_id: int, kind: str, root: str,
+         environment: dict[str, str] | None = None) -> None:
+    """The worker process: run the job, record how it ended. `environment`: the server's
+    when it started the job (the cache folder, HOSO_CACHE_DIR), which a process from the
+    fork server would not see otherwise: it has the fork server's, from its start."""
     from pipeline.errors import HosoError
+
+    if environment is not None:
+        os.environ.clear()
+        os.environ.update(environment)
 
     store = Store(Path(database).parent)
     paths = UnitPaths(Path(root))
