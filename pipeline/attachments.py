@@ -320,14 +320,18 @@ class OpenedAttachment:
 
     def pages(self) -> list[PageObject]:
         if self.reader is None:
-            data = self.attachment.path.read_bytes()
-            pdf = self.cache.get_or_make(image_key(self.cache, data), lambda: image_pdf(data),
-                                         "image") if self.cache is not None else image_pdf(data)
-            return [PdfReader(io.BytesIO(pdf)).pages[0]]
+            return [PdfReader(io.BytesIO(self._image_pdf())).pages[0]]
         pages = list(self.reader.pages)
         for page in pages:
             _strip(page)
         return pages
+
+    def _image_pdf(self) -> bytes:
+        data = self.attachment.path.read_bytes()
+        if self.cache is None:
+            return image_pdf(data)
+        return self.cache.get_or_make(image_key(self.cache, data), lambda: image_pdf(data),
+                                      "image")
 
 
 def image_pdf(data: bytes) -> bytes:
@@ -351,7 +355,7 @@ def image_key(cache: FormCache, data: bytes) -> str:
 IMAGE_PAGE_VERSION = b"hoso image page 1"  # raised when image_page draws differently
 
 
-def image_page(image_file: Path | BinaryIO) -> PageObject:
+def image_page(image_file: BinaryIO) -> PageObject:
     """An A4 page with the image centred at its own aspect ratio, within 10 mm margins."""
     with Image.open(image_file) as original:
         image = ImageOps.exif_transpose(original).convert("RGB")

@@ -22,6 +22,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 
+from pipeline.attachments import ignored as not_read
 from pipeline.dossier import (
     AUTO_PARALLEL_FORMS,
     BuildResult,
@@ -41,11 +42,9 @@ from pipeline.render import Renderer
 # then complete. 0.1 s costs about 1 ms of CPU a poll for a folder of 300 files.
 POLL_SECONDS = 0.1
 
-# Files the unit never reads, whose coming and going must not rebuild it: Office's and
-# LibreOffice's lock files (an open workbook), editors' backups and swap files, and
-# hidden files and folders (.git).
-IGNORED_PREFIXES = ("~$", ".")
-IGNORED_SUFFIXES = ("~", ".tmp", ".swp", ".swx", ".bak")
+# Editors' backups and swap files: besides what the unit never reads anyway
+# (attachments.ignored), files whose coming and going must not rebuild it.
+EDITOR_LEFTOVERS = ("~", ".tmp", ".swp", ".swx", ".bak")
 
 
 class Workshop:
@@ -145,8 +144,9 @@ def snapshot(unit_dir: Path) -> Snapshot:
 
 
 def ignored(name: str) -> bool:
-    return name.startswith(IGNORED_PREFIXES) or name.endswith(IGNORED_SUFFIXES) \
-        or name.startswith(".~lock.")
+    """Hidden files and folders (.git, LibreOffice's .~lock…#), system files, Office's
+    lock files (~$…) and editors' leftovers."""
+    return not_read(name) or name.endswith(EDITOR_LEFTOVERS)
 
 
 def changed_files(before: Snapshot, after: Snapshot) -> tuple[str, ...]:

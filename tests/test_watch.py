@@ -10,7 +10,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -88,12 +89,24 @@ def renderer_pids(shop: Workshop) -> set[int]:
             if process.pid is not None}
 
 
+@contextmanager
+def built_once(unit: Path, out: Path) -> Iterator[tuple[Workshop, set[int]]]:
+    """A workshop with two renderers that has built the unit, and their pids."""
+    with Workshop(jobs=2) as shop:
+        shop.build(unit, out)
+        yield shop, renderer_pids(shop)
+
+
+def same_as_cold(unit: Path, out: Path, names: tuple[str, ...] = ("ho-so.pdf",)) -> bool:
+    """Whether these files in `out` are those of a one-off build without the cache."""
+    cold = build(unit, out.with_name(out.name + "-cold"), use_cache=False)
+    return all((out / name).read_bytes() == (cold.out / name).read_bytes() for name in names)
+
+
 def test_kept_renderers_rebuild_with_the_bytes_of_a_one_off_build(
         tmp_path: Path, unit_copy: Copy) -> None:
     unit = unit_copy(CHI_BO)
-    with Workshop(jobs=2) as shop:
-        shop.build(unit, tmp_path / "out")
-        first = renderer_pids(shop)
+    with built_once(unit, tmp_path / "out") as (shop, first):
         assert first and all(Path(f"/proc/{pid}").exists() for pid in first)
         before = (tmp_path / "out" / "ho-so.pdf").read_bytes()
         edit_csv(unit / "dang-vien.csv", 13, "Chức vụ", "Kỹ thuật viên chính")
@@ -102,9 +115,8 @@ def test_kept_renderers_rebuild_with_the_bytes_of_a_one_off_build(
     assert (tmp_path / "out" / "ho-so.pdf").read_bytes() != before
     time.sleep(0.2)
     assert not any(alive(pid) for pid in first)  # ended with the workshop
-    cold = build(unit, tmp_path / "cold", use_cache=False)
-    for name in ("ho-so.pdf", "ho-so.json", "mau/muc-09-qd-xep-loai-dang-vien.docx"):
-        assert (tmp_path / "out" / name).read_bytes() == (cold.out / name).read_bytes()
+    assert same_as_cold(unit, tmp_path / "out", ("ho-so.pdf", "ho-so.json",
+                                                 "mau/muc-09-qd-xep-loai-dang-vien.docx"))
 
 
 def alive(pid: int) -> bool:
@@ -117,9 +129,7 @@ def alive(pid: int) -> bool:
 def test_an_input_error_keeps_the_renderers_for_the_next_save(
         tmp_path: Path, unit_copy: Copy) -> None:
     unit = unit_copy(CHI_BO)
-    with Workshop(jobs=2) as shop:
-        shop.build(unit, tmp_path / "out")
-        first = renderer_pids(shop)
+    with built_once(unit, tmp_path / "out") as (shop, first):
         good = (unit / "dang-vien.csv").read_text(encoding="utf-8")
         edit_csv(unit / "dang-vien.csv", 2, "Ngày sinh", "31/02/1980")
         with pytest.raises(InputError):
@@ -163,10 +173,7 @@ def test_hoso_build_theo_doi_rebuilds_on_save_and_stops_on_ctrl_c(
         tmp_path: Path, unit_copy: Copy) -> None:
     unit = unit_copy(CHI_BO)
     out = tmp_path / "out"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "build", str(unit), "-o", str(out),
-         "--theo-doi"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        encoding="utf-8")
+    process = watching(unit, out)
     try:
         stderr = Lines(process)
         stderr.until("Đang theo dõi")
@@ -193,6 +200,14 @@ def test_hoso_build_theo_doi_rebuilds_on_save_and_stops_on_ctrl_c(
         process.wait()
 
 
+def watching(unit: Path, out: Path) -> subprocess.Popen[str]:
+    """`hoso build UNIT -o OUT --theo-doi`, its stderr piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "build", str(unit), "-o", str(out),
+         "--theo-doi"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        encoding="utf-8")
+
+
 def processes_of(unit: Path) -> list[int]:
     """Live processes whose command line names the unit folder: the command, and the
     processes it forked (a zygote, renderers), which keep its command line."""
@@ -200,8 +215,7 @@ def processes_of(unit: Path) -> list[int]:
     for entry in Path("/proc").iterdir():
         try:
             if entry.name.isdigit() and str(unit).encode() in \
-                    (entry / "cmdline").read_bytes().split(b"\0") and \
-                    (entry / "stat").read_text().split()[2] != "Z":
+                    (entry / "cmdline").read_bytes().split(b"\0") and alive(int(entry.name)):
                 found.append(int(entry.name))
         except OSError:
             continue
@@ -210,10 +224,7 @@ def processes_of(unit: Path) -> list[int]:
 
 def test_sigterm_between_builds_ends_the_watch(tmp_path: Path, unit_copy: Copy) -> None:
     unit = unit_copy(CHI_BO)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "build", str(unit), "-o",
-         str(tmp_path / "out"), "--theo-doi"], stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    process = watching(unit, tmp_path / "out")
     try:
         stderr = Lines(process)
         stderr.until("Đang theo dõi")
@@ -252,17 +263,14 @@ def test_a_kept_renderer_reopens_only_the_forms_that_changed(built_chi_bo: Build
 def test_a_renderer_killed_between_builds_is_replaced(tmp_path: Path, unit_copy: Copy
                                                       ) -> None:
     unit = unit_copy(CHI_BO)
-    with Workshop(jobs=2) as shop:
-        shop.build(unit, tmp_path / "out")
-        first = renderer_pids(shop)
+    with built_once(unit, tmp_path / "out") as (shop, first):
         os.kill(min(first), signal.SIGKILL)  # the out-of-memory killer, or a clerk
         time.sleep(0.5)
         # a change no other test makes: its forms are in no cache, the renderers lay out
         edit_csv(unit / "dang-vien.csv", 13, "Chức vụ", "Kỹ thuật viên (thay người dựng)")
         shop.build(unit, tmp_path / "out")
         assert not renderer_pids(shop) & first  # new renderers
-    cold = build(unit, tmp_path / "cold", use_cache=False)
-    assert (tmp_path / "out" / "ho-so.pdf").read_bytes() == (cold.out / "ho-so.pdf").read_bytes()
+    assert same_as_cold(unit, tmp_path / "out")
 
 
 def test_a_file_saved_while_the_first_build_runs_is_a_change(tmp_path: Path) -> None:

@@ -114,15 +114,14 @@ def job_context() -> SpawnContext | ForkServerContext:
 
 
 def work(database: str, job_id: int, kind: str, root: str,
-         environment: dict[str, str] | None = None) -> None:
+         environment: dict[str, str]) -> None:
     """The worker process: run the job, record how it ended. `environment`: the server's
     when it started the job (the cache folder, HOSO_CACHE_DIR), which a process from the
     fork server would not see otherwise: it has the fork server's, from its start."""
     from pipeline.errors import HosoError
 
-    if environment is not None:
-        os.environ.clear()
-        os.environ.update(environment)
+    os.environ.clear()
+    os.environ.update(environment)
 
     store = Store(Path(database).parent)
     paths = UnitPaths(Path(root))
