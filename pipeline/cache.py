@@ -38,7 +38,7 @@ from types import CodeType
 import platformdirs
 from jinja2 import Environment, bccache
 
-from pipeline import __version__
+from pipeline import __version__, chunks
 from pipeline.paths import FONTS
 
 DEFAULT_LIMIT = 512 * 1024 * 1024
@@ -61,12 +61,15 @@ def cache_folder() -> Path:
 
 
 def engine_salt(stylesheet: str) -> bytes:
-    """What every key shares: the stylesheet, the fonts and the engines' versions."""
+    """What every key shares: the stylesheet, the fonts, the engines' versions and how
+    long lists are cut into windows (a form laid out in other windows is the same pages
+    in other bytes, and a cached window says how many rows the next one takes)."""
     digest = hashlib.sha256()
     # The installed versions, read without importing WeasyPrint (0.4 s): a rebuild
     # whose forms are all cached never loads it.
     for part in (__version__, metadata.version("weasyprint"), metadata.version("pydyf"),
-                 str(ctypes.util.find_library("harfbuzz-subset")), stylesheet):
+                 str(ctypes.util.find_library("harfbuzz-subset")),
+                 f"windows of {chunks.WINDOW_PAGES} pages", stylesheet):
         digest.update(part.encode("utf-8") + b"\0")
     for font in sorted(FONTS.glob("*.ttf")):
         digest.update(font.name.encode("utf-8") + hashlib.sha256(font.read_bytes()).digest())

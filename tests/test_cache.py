@@ -160,6 +160,9 @@ def test_the_key_changes_with_template_stylesheet_font_and_engine(
     with monkeypatch.context() as patch:
         patch.setattr(cache_module, "__version__", "99.0")
         assert engine_salt(css) != salt  # hoso's version (WeasyPrint's likewise)
+    with monkeypatch.context() as patch:
+        patch.setattr(chunks, "WINDOW_PAGES", chunks.WINDOW_PAGES + 1)
+        assert engine_salt(css) != salt  # how long lists are cut
     fonts = tmp_path / "fonts"
     shutil.copytree(cache_module.FONTS, fonts)
     monkeypatch.setattr(cache_module, "FONTS", fonts)
