@@ -20,6 +20,8 @@ A template opts in with HTML comments, which change nothing on the page:
 - `<!--hoso:rows-->` … `<!--hoso:/rows-->` around the rows of the list's `<tbody>`;
 - `<!--hoso:lead-->` … `<!--hoso:/lead-->` around what only the first window shows (the
   decision before the list, the list's title), all of it before the rows.
+The list may be in the form's body, with the form's closing after it; the lead then ends
+before the list (`{% block lead_end %}` in templates/mau/_base.html).
 A form without them, or with too few rows to be worth it, is laid out in one pass.
 """
 
@@ -56,9 +58,13 @@ class RowList:
     tail: str
 
     def window(self, start: int, stop: int) -> str:
-        """The HTML of rows start…stop-1, each row tagged with its number."""
+        """The HTML of rows start…stop-1, each row tagged with its number. What follows
+        the list (a closing and its signature) is in the last window only: it comes after
+        every row, so in any other window it would only lie on the unfinished page that
+        is dropped, or after it (the open elements are closed by the HTML parser)."""
         rows = "".join(_tagged(self.rows[n], n) for n in range(start, stop))
-        return (self.head if start == 0 else self.continued_head) + rows + self.tail
+        tail = self.tail if stop == len(self.rows) else ""
+        return (self.head if start == 0 else self.continued_head) + rows + tail
 
 
 def split_rows(html: str) -> RowList | None:

@@ -4,6 +4,7 @@ for pixel, and every window makes progress."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,11 +26,21 @@ def renderer() -> Renderer:
 
 def member_list(renderer: Renderer) -> str:
     """The HTML of the đảng bộ sample's decision on its 64 members, with their list."""
+    return sample_form(renderer, "qd-xep-loai-dang-vien")
+
+
+def ballot_list(renderer: Renderer) -> str:
+    """The HTML of one chi bộ's list of its members' ballots (16 members), whose list is
+    in the form's body, between its opening paragraph and its closing and signature."""
+    return sample_form(renderer, "ds-phieu-dang-vien-chi-bo", "HC")
+
+
+def sample_form(renderer: Renderer, name: str, subject: str | None = None) -> str:
     profile = dossier.unit_profile(DANG_BO, None)
     unit = dossier.load_for(DANG_BO, profile)
     assessment = dossier.assess(unit, profile)
     form: FormDoc = next(f for f in dossier.plan_forms(unit, profile, assessment)
-                         if f.form == "qd-xep-loai-dang-vien")
+                         if f.form == name and f.subject == subject)
     return renderer.html(form.template, **form.context)
 
 
@@ -58,10 +69,22 @@ def test_forms_without_a_marked_list_are_laid_out_in_one_pass() -> None:
     assert split_rows(lead_after_rows) is None
 
 
-def test_windows_give_the_pages_of_one_pass_pixel_for_pixel(renderer: Renderer,
-                                                             monkeypatch: pytest.MonkeyPatch
-                                                             ) -> None:
-    html = member_list(renderer)
+def test_a_list_in_the_body_is_split_and_its_closing_follows_the_rows(
+        renderer: Renderer) -> None:
+    rows = split_rows(ballot_list(renderer))
+    assert rows is not None and len(rows.rows) == 16
+    assert "tổng hợp kết quả" in rows.head and "tổng hợp kết quả" not in rows.continued_head
+    assert "<thead>" in rows.continued_head
+    assert "Danh sách gồm 16 đảng viên" in rows.tail and "Nơi nhận" in rows.tail
+
+
+@pytest.mark.parametrize(("form", "window_rows", "at_least"),
+                         [(member_list, 15, 4),  # 70 rows, a page at a time
+                          (ballot_list, 4, 2)])  # 16 rows, its closing in every window
+def test_windows_give_the_pages_of_one_pass_pixel_for_pixel(
+        renderer: Renderer, monkeypatch: pytest.MonkeyPatch, form: Callable[[Renderer], str],
+        window_rows: int, at_least: int) -> None:
+    html = form(renderer)
     renderer.window_rows = 10**6
     whole = renderer.pdf(html)
     windows: list[str] = []
@@ -73,9 +96,9 @@ def test_windows_give_the_pages_of_one_pass_pixel_for_pixel(renderer: Renderer,
 
     monkeypatch.setattr(Renderer, "_lay_out", counting)
     monkeypatch.setattr(chunks, "WINDOW_PAGES", 1)
-    renderer.window_rows = 15
+    renderer.window_rows = window_rows
     parts = renderer.pdf(html)
-    assert len(windows) >= 4  # 70 rows, a page at a time: the list really was cut
+    assert len(windows) >= at_least  # the list really was cut
     assert page_images(parts) == page_images(whole)
     texts = [p.extract_text() for p in PdfReader(io.BytesIO(parts)).pages]
     assert texts == [p.extract_text() for p in PdfReader(io.BytesIO(whole)).pages]
