@@ -1,13 +1,13 @@
 """Write a đảng bộ cơ sở of any size, for the benchmarks (not committed).
 
-    python tools/make_large_unit.py 3000 /tmp/dang-bo-3000
+    python tools/make_large_unit.py 3000 /tmp/dang-bo-3000 [CHI_BO_SIZE]
 
-Chi bộ of 16 members each (the last one smaller); in each, the chi ủy is its first three
-members and one in sixteen is rated HTXSNV (inside the 20 % cap); the đảng ủy is seven
-members from the first chi bộ; ballots are unanimous with everyone present. The papers
-(dinh-kem/) are the đảng bộ sample's, its two leaders renamed to this unit's: like the
-sample, the unit lacks item (8) and one asset declaration, so it builds with exit 1.
-Deterministic: a fixed seed.
+Chi bộ of 16 members each, or CHI_BO_SIZE (the last one smaller); in each, the chi ủy is
+its first three members and one in sixteen is rated HTXSNV (inside the 20 % cap); the
+đảng ủy is seven members from the first chi bộ; ballots are unanimous with everyone
+present. The papers (dinh-kem/) are the đảng bộ sample's, its two leaders renamed to this
+unit's: like the sample, the unit lacks item (8) and one asset declaration, so it builds
+with exit 1. Deterministic: a fixed seed.
 """
 
 from __future__ import annotations
@@ -44,13 +44,13 @@ def unanimous(level: str, voters: int) -> list[object]:
     return [voters if lv == level else 0 for lv in LEVELS] + [voters, voters, ""]
 
 
-def make(members: int, folder: Path) -> None:
+def make(members: int, folder: Path, cell_size: int = CELL_SIZE) -> None:
     rng = random.Random(members)
     names = Names(rng)
     folder.mkdir(parents=True)
     cells = [(f"C{k + 1:03d}", f"Chi bộ Phòng số {k + 1}",
-              min(CELL_SIZE, members - k * CELL_SIZE))
-             for k in range((members + CELL_SIZE - 1) // CELL_SIZE)]
+              min(cell_size, members - k * cell_size))
+             for k in range((members + cell_size - 1) // cell_size)]
     write_csv(folder / "to-chuc-truc-thuoc.csv",
               ["Mã", "Tên", "Loại", "Ngày thành lập", "Có chi ủy"],
               [[code, name, "chi bộ trực thuộc", "", "có" if size >= 9 else "không"]
@@ -61,7 +61,7 @@ def make(members: int, folder: Path) -> None:
         for i in range(size):
             number += 1
             code, name = f"DV{number:04d}", names.next()
-            level = "HTXSNV" if i % CELL_SIZE == 5 else "HTTNV"
+            level = "HTXSNV" if i % 16 == 5 else "HTTNV"
             base_role = BASE_ROLES[number - 1] if number <= len(BASE_ROLES) else ""
             cell_role = ("Bí thư", "Phó Bí thư", "Ủy viên")[i] if i < 3 and size >= 9 else ""
             born = date(rng.randint(1965, 1998), rng.randint(1, 12), rng.randint(1, 28))
@@ -103,6 +103,9 @@ def make(members: int, folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or not sys.argv[1].isdigit() or int(sys.argv[1]) < 16:
-        sys.exit("usage: python tools/make_large_unit.py MEMBERS(>=16) NEW_FOLDER")
-    make(int(sys.argv[1]), Path(sys.argv[2]))
+    sizes = [sys.argv[1], *sys.argv[3:]]
+    if len(sys.argv) not in (3, 4) or not all(size.isdigit() and int(size) >= 16
+                                                 for size in sizes):
+        sys.exit("usage: python tools/make_large_unit.py MEMBERS(>=16) NEW_FOLDER "
+                 "[CHI_BO_SIZE(>=16)]")
+    make(int(sys.argv[1]), Path(sys.argv[2]), *(int(size) for size in sys.argv[3:]))
