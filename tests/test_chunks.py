@@ -4,8 +4,10 @@ for pixel, and every window makes progress."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -17,6 +19,8 @@ from pipeline.chunks import ROW_ATTRIBUTE, RowList, lay_out_in_windows, split_ro
 from pipeline.forms import FormDoc
 from pipeline.render import Renderer
 from tests.conftest import DANG_BO
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +39,24 @@ def ballot_list(renderer: Renderer) -> str:
     return sample_form(renderer, "ds-phieu-dang-vien-chi-bo", "HC")
 
 
-def sample_form(renderer: Renderer, name: str, subject: str | None = None) -> str:
-    profile = dossier.unit_profile(DANG_BO, None)
-    unit = dossier.load_for(DANG_BO, profile)
+def sample_form(renderer: Renderer, name: str, subject: str | None = None,
+                unit_dir: Path = DANG_BO) -> str:
+    profile = dossier.unit_profile(unit_dir, None)
+    unit = dossier.load_for(unit_dir, profile)
     assessment = dossier.assess(unit, profile)
     form: FormDoc = next(f for f in dossier.plan_forms(unit, profile, assessment)
                          if f.form == name and f.subject == subject)
     return renderer.html(form.template, **form.context)
+
+
+@pytest.fixture(scope="module")
+def large_unit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A đảng bộ of 1,000 members in 63 chi bộ (tools/make_large_unit.py): its lists of
+    chi bộ and of the 63 members rewarded run over several pages."""
+    folder = tmp_path_factory.mktemp("large") / "dang-bo-1000"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "make_large_unit.py"), "1000",
+                    str(folder)], check=True)
+    return folder
 
 
 def page_images(pdf: bytes) -> list[bytes]:
@@ -78,13 +93,17 @@ def test_a_list_in_the_body_is_split_and_its_closing_follows_the_rows(
     assert "Danh sách gồm 16 đảng viên" in rows.tail and "Nơi nhận" in rows.tail
 
 
-@pytest.mark.parametrize(("form", "window_rows", "at_least"),
-                         [(member_list, 15, 4),  # 70 rows, a page at a time
-                          (ballot_list, 4, 2)])  # 16 rows, its closing in every window
+@pytest.mark.parametrize(("unit", "form", "subject", "window_rows", "at_least"), [
+    ("sample", "qd-xep-loai-dang-vien", None, 15, 4),  # 70 rows, a page at a time
+    ("sample", "ds-phieu-dang-vien-chi-bo", "HC", 4, 2),  # its closing after the list
+    ("large", "qd-khen-thuong-dang-vien", None, 15, 2),  # a decision's article 2 after it
+    ("large", "qd-xep-loai-to-chuc-truc-thuoc", None, 15, 2),
+    ("large", "tong-hop-cham-diem-truc-thuoc", None, 15, 2)])
 def test_windows_give_the_pages_of_one_pass_pixel_for_pixel(
-        renderer: Renderer, monkeypatch: pytest.MonkeyPatch, form: Callable[[Renderer], str],
-        window_rows: int, at_least: int) -> None:
-    html = form(renderer)
+        renderer: Renderer, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest,
+        unit: str, form: str, subject: str | None, window_rows: int, at_least: int) -> None:
+    unit_dir = DANG_BO if unit == "sample" else request.getfixturevalue("large_unit")
+    html = sample_form(renderer, form, subject, unit_dir)
     renderer.window_rows = 10**6
     whole = renderer.pdf(html)
     windows: list[str] = []
