@@ -101,9 +101,15 @@ class Window:
     next_rows: int = 0
 
 
+# A window with no clean cut (`_lay_out_window` gave None): the next try is wider. It is
+# kept like a window, so that a rebuild does not lay out again what it cannot cut.
+NO_CUT = Window(b"", None, -1)
+
+
 class WindowStore(Protocol):
     """Where windows laid out before are kept (the form cache, pipeline/cache.py): a
-    one-member change then lays out only the window that shows that member."""
+    one-member change then lays out only the window that shows that member. A window
+    may be `NO_CUT`."""
 
     def get_window(self, html: str) -> Window | None: ...
 
@@ -123,12 +129,12 @@ def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
         html = rows.window(start, stop)
         window = store.get_window(html) if store else None
         if window is None:
-            window = _lay_out_window(html, stop == total, start, lay_out, write)
-            if window is None:
-                size *= 2  # no clean cut: a wider window
-                continue
+            window = _lay_out_window(html, stop == total, start, lay_out, write) or NO_CUT
             if store:
                 store.put_window(html, window)
+        if window is NO_CUT:
+            size *= 2  # no clean cut: a wider window
+            continue
         yield window.pdf
         if window.resume is None:
             return

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from pipeline.cache import CUT_MAGIC, CompiledTemplates, FormCache, compiled
-from pipeline.chunks import WINDOW_ROWS, Window, join_pdfs, lay_out_in_windows, split_rows
+from pipeline.chunks import (
+    NO_CUT,
+    WINDOW_ROWS,
+    Window,
+    join_pdfs,
+    lay_out_in_windows,
+    split_rows,
+)
 from pipeline.content import GRADES
 from pipeline.levels import LEVELS
 from pipeline.memory import return_freed_memory
@@ -86,7 +93,10 @@ class CachedWindows:
 
     def get_window(self, html: str) -> Window | None:
         key = self.cache.key(html)
-        pdf, cut = self.cache.get(key), self.cache.get(key, "cut")
+        cut = self.cache.get(key, "cut")
+        if cut == CUT_MAGIC + NO_CUT_NOTE:
+            return NO_CUT
+        pdf = self.cache.get(key) if cut is not None else None
         if pdf is None or cut is None:
             return None
         resume, _, next_rows = cut.removeprefix(CUT_MAGIC).partition(b",")
@@ -96,9 +106,15 @@ class CachedWindows:
 
     def put_window(self, html: str, window: Window) -> None:
         key = self.cache.key(html)
+        if window is NO_CUT:  # only the note: there are no pages to keep
+            self.cache.put(key, CUT_MAGIC + NO_CUT_NOTE, "cut")
+            return
         self.cache.put(key, window.pdf)
         resume = "" if window.resume is None else str(window.resume)
         self.cache.put(key, CUT_MAGIC + f"{resume},{window.next_rows}".encode("ascii"), "cut")
+
+
+NO_CUT_NOTE = b"widen"  # the cut entry of a window without a clean cut (chunks.NO_CUT)
 
 
 class Renderer:

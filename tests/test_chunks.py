@@ -15,9 +15,17 @@ import pytest
 from pypdf import PdfReader
 
 from pipeline import chunks, dossier
-from pipeline.chunks import ROW_ATTRIBUTE, RowList, lay_out_in_windows, split_rows
+from pipeline.cache import FormCache
+from pipeline.chunks import (
+    NO_CUT,
+    ROW_ATTRIBUTE,
+    RowList,
+    Window,
+    lay_out_in_windows,
+    split_rows,
+)
 from pipeline.forms import FormDoc
-from pipeline.render import Renderer
+from pipeline.render import CachedWindows, Renderer
 from tests.conftest import DANG_BO
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -221,3 +229,45 @@ def test_a_row_taller_than_the_window_widens_it_and_nothing_is_lost() -> None:
                                         window_rows=3))
     one_pass = fake_layout(heights)(rows_of(21).window(0, 21))
     assert pages_of(documents) == pages_of([one_pass])
+
+
+class DictStore:
+    """Windows kept in a dict, as the form cache keeps them."""
+
+    def __init__(self) -> None:
+        self.windows: dict[str, Window] = {}
+
+    def get_window(self, html: str) -> Window | None:
+        return self.windows.get(html)
+
+    def put_window(self, html: str, window: Window) -> None:
+        self.windows[html] = window
+
+
+def test_a_rebuild_lays_out_nothing_again_not_even_a_window_without_a_cut() -> None:
+    heights = [1] * 10 + [25] + [1] * 10  # row 10 spans three pages: windows widen
+    layouts: list[str] = []
+
+    def counting(html: str) -> FakeDocument:
+        layouts.append(html)
+        return fake_layout(heights)(html)
+
+    store = DictStore()
+    first = list(lay_out_in_windows(rows_of(21), counting, lambda d: d, window_rows=3,
+                                    store=store))
+    assert any(window is NO_CUT for window in store.windows.values())
+    layouts.clear()
+    again = list(lay_out_in_windows(rows_of(21), counting, lambda d: d, window_rows=3,
+                                    store=store))
+    assert layouts == []
+    assert pages_of(again) == pages_of(first)
+
+
+def test_the_form_cache_keeps_windows_and_windows_without_a_cut(tmp_path: Path) -> None:
+    store = CachedWindows(FormCache(tmp_path, b"salt"))
+    store.put_window("<p>a</p>", NO_CUT)
+    assert store.get_window("<p>a</p>") is NO_CUT
+    window = Window(b"%PDF-1.7\n%%EOF\n", 12, 30)
+    store.put_window("<p>b</p>", window)
+    assert store.get_window("<p>b</p>") == window
+    assert store.get_window("<p>c</p>") is None
