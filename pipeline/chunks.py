@@ -101,8 +101,8 @@ class Window:
     next_rows: int = 0
 
 
-# A window with no clean cut (`_lay_out_window` gave None): the next try is wider. It is
-# kept like a window, so that a rebuild does not lay out again what it cannot cut.
+# A window with no clean cut (`_lay_out_window`): the next try is wider. It is kept like
+# a window, so that a rebuild does not lay out again what it cannot cut.
 NO_CUT = Window(b"", None, -1)
 
 
@@ -129,7 +129,7 @@ def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
         html = rows.window(start, stop)
         window = store.get_window(html) if store else None
         if window is None:
-            window = _lay_out_window(html, stop == total, start, lay_out, write) or NO_CUT
+            window = _lay_out_window(html, stop == total, start, lay_out, write)
             if store:
                 store.put_window(html, window)
         if window is NO_CUT:
@@ -142,19 +142,19 @@ def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
 
 
 def _lay_out_window(html: str, last: bool, start: int, lay_out: Layout, write: Write
-                    ) -> Window | None:
-    """Lay out one window and keep its full pages; None when the last page starts with
-    the window's own first row or inside a row (rows taller than the window), so the
-    caller widens the window and every window makes progress."""
+                    ) -> Window:
+    """Lay out one window and keep its full pages; `NO_CUT` when the last page starts
+    with the window's own first row or inside a row (rows taller than the window), so
+    the caller widens the window and every window makes progress."""
     document = lay_out(html)
     if last:
         return Window(write(document), None)
     pages = document.pages
     if len(pages) < 2:
-        return None
+        return NO_CUT
     resume, last_full = _first_row(pages[-1]), _rows_on(pages[-2])
     if resume is None or resume <= start or resume in last_full:
-        return None
+        return NO_CUT
     return Window(write(document.copy(pages[:-1])), resume, next_window_rows(len(last_full)))
 
 

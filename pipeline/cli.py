@@ -79,11 +79,26 @@ def entry() -> None:
 
 
 def _run(verbose: bool, action: Callable[[], int]) -> None:
+    with _signals_restored():
+        _act(verbose, action)
+
+
+@contextmanager
+def _signals_restored() -> Iterator[None]:
+    """Ctrl-C and SIGTERM handled afterwards as before: a command past stopping ignored
+    them (`_past_stopping`)."""
     handlers = {number: signal.getsignal(number) for number in HELD_SIGNALS}
     try:
-        _act(verbose, action)
-    finally:  # as they were (a command past stopping ignored them, `_past_stopping`)
+        yield
+    finally:
         restore_handlers(handlers)
+
+
+def _report_error(error: HosoError, verbose: bool) -> None:
+    for line in error.lines():
+        click.echo(f"Lỗi: {line}", err=True)
+    if verbose:
+        traceback.print_exc()
 
 
 def _act(verbose: bool, action: Callable[[], int]) -> None:
@@ -91,10 +106,7 @@ def _act(verbose: bool, action: Callable[[], int]) -> None:
     try:
         code = action()
     except HosoError as error:
-        for line in error.lines():
-            click.echo(f"Lỗi: {line}", err=True)
-        if verbose:
-            traceback.print_exc()
+        _report_error(error, verbose)
         sys.exit(error.exit_code)
     except BrokenPipeError:  # the reader went away (hoso score … | head): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -252,26 +264,21 @@ def _watched_build(ctx: click.Context, shop: Workshop, unit_dir: Path, out: Path
     """One build of the watch. An error in the data is reported, and the next save
     builds again; any other error in the first build (the output folder refused, an
     unknown profile) ends the command as it ends `hoso build`: no save would fix it."""
-    handlers = {number: signal.getsignal(number) for number in HELD_SIGNALS}
     start = time.perf_counter()
     # Once the output is written the build ignores Ctrl-C and SIGTERM (`_past_stopping`):
     # its report is printed whole, then the watch takes them back.
-    try:
-        with progress_bar(ctx) as progress:
-            result = shop.build(unit_dir, out, profile, progress)
-        _report_build(result)
-        seconds = f"{time.perf_counter() - start:.2f}".replace(".", ",")
-        click.echo(f"Dựng trong {seconds} giây.", err=True)
-    except HosoError as error:
-        if first and not isinstance(error, InputError):
-            raise
-        for line in error.lines():
-            click.echo(f"Lỗi: {line}", err=True)
-        if ctx.obj["verbose"]:
-            traceback.print_exc()
-        click.echo("Sửa xong và lưu lại: hồ sơ sẽ được dựng lại.", err=True)
-    finally:
-        restore_handlers(handlers)
+    with _signals_restored():
+        try:
+            with progress_bar(ctx) as progress:
+                result = shop.build(unit_dir, out, profile, progress)
+            _report_build(result)
+            seconds = f"{time.perf_counter() - start:.2f}".replace(".", ",")
+            click.echo(f"Dựng trong {seconds} giây.", err=True)
+        except HosoError as error:
+            if first and not isinstance(error, InputError):
+                raise
+            _report_error(error, ctx.obj["verbose"])
+            click.echo("Sửa xong và lưu lại: hồ sơ sẽ được dựng lại.", err=True)
 
 
 @main.command()

@@ -147,12 +147,6 @@ def _profile_of(text: str, file: str) -> Profile:
     return _parse(yaml.safe_load(text), file)
 
 
-@lru_cache(maxsize=16)
-def _years_of(text: str) -> tuple[int, int]:
-    data = yaml.safe_load(text)
-    return _years(data.get("years") if isinstance(data, dict) else None)
-
-
 def choose_profile(override: str | None, named: str | None, year: int | None) -> Profile:
     """The regime of a build: `--profile`, else the unit's quy_dinh, else its year."""
     if override:
@@ -167,7 +161,7 @@ def profile_for_year(year: int) -> str:
     qd124, 2025 on qd366); the newest one for a year none names."""
     spans = []
     for name in available_profiles():
-        first, last = _years_of((PROFILES / f"{name}.yaml").read_text(encoding="utf-8"))
+        first, last = load_profile(name).years
         spans.append((first, last, name))
         if first <= year <= last:
             return name

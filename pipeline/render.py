@@ -94,10 +94,12 @@ class CachedWindows:
     def get_window(self, html: str) -> Window | None:
         key = self.cache.key(html)
         cut = self.cache.get(key, "cut")
+        if cut is None:
+            return None
         if cut == CUT_MAGIC + NO_CUT_NOTE:
             return NO_CUT
-        pdf = self.cache.get(key) if cut is not None else None
-        if pdf is None or cut is None:
+        pdf = self.cache.get(key)
+        if pdf is None:
             return None
         resume, _, next_rows = cut.removeprefix(CUT_MAGIC).partition(b",")
         if not next_rows.isdigit():
