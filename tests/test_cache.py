@@ -3,6 +3,7 @@ byte-identical to a cold build, and a corrupt or foreign entry is never used."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -179,6 +180,66 @@ def test_the_cache_stays_within_its_limit(tmp_path: Path) -> None:
     cache.prune()
     kept = list((tmp_path / "cache").glob("*/*.pdf"))
     assert 0 < len(kept) <= 3 and sum(p.stat().st_size for p in kept) <= 3000
+
+
+def aged(folder: Path, only: str | None = None) -> None:
+    """Its subfolders' times (or one's) an hour back: changed long before the prune."""
+    hour_ago = time.time_ns() - 3600 * 10**9
+    for sub in folder.iterdir():
+        if sub.is_dir() and only in (None, sub.name):
+            os.utime(sub, ns=(hour_ago, hour_ago))
+
+
+def test_a_prune_lists_only_the_folders_whose_entries_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = FormCache(tmp_path / "cache", b"salt", limit=10**6)
+    for n in range(40):
+        cache.put(cache.key(str(n)), b"%PDF-" + bytes(95))
+    aged(tmp_path / "cache")
+    listed: list[str] = []
+    entries = FormCache._entries
+
+    def listing(folders: Any) -> list[Path]:
+        folders = list(folders)
+        listed.extend(folder.name for folder in folders)
+        return entries(folders)
+
+    monkeypatch.setattr(FormCache, "_entries", staticmethod(listing))
+    cache.prune()
+    folders = {p.parent.name for p in (tmp_path / "cache").glob("*/*.pdf")}
+    assert set(listed) == folders  # no ledger yet: every folder
+    sizes = cache.folder_sizes()
+    assert sum(size for _, size in sizes.values()) == 40 * (32 + 100)  # tag and entry
+    listed.clear()
+    cache.prune()
+    assert listed == []  # nothing changed
+    other = FormCache(tmp_path / "cache", b"salt")  # another process, a renderer
+    key = other.key("new")
+    other.put(key, b"%PDF-" + bytes(195))
+    cache.prune()
+    assert listed == [key[:2]]  # only where the entry went
+    assert sum(size for _, size in cache.folder_sizes().values()) == 40 * 132 + 232
+    listed.clear()
+    cache.prune()
+    assert listed == [key[:2]]  # changed just now: its time is not trusted yet
+    aged(tmp_path / "cache", only=key[:2])
+    listed.clear()
+    cache.prune()
+    cache.prune()
+    assert listed == [key[:2]]  # once more with its new time, then no more
+
+
+def test_a_damaged_ledger_is_listed_again_and_the_limit_holds(tmp_path: Path) -> None:
+    cache = FormCache(tmp_path / "cache", b"salt", limit=5000)
+    for n in range(20):
+        cache.put(cache.key(str(n)), b"%PDF-" + bytes(995))
+        aged(tmp_path / "cache")
+        cache.prune()  # the ledger follows the puts, by this process and others
+    kept = list((tmp_path / "cache").glob("*/*.pdf"))
+    assert len(kept) > 0 and sum(p.stat().st_size for p in kept) <= 5000
+    (tmp_path / "cache" / "kich-thuoc").write_text("00 xyz\n", encoding="ascii")
+    assert sum(size for _, size in cache.folder_sizes().values()) == \
+        sum(p.stat().st_size for p in kept)
 
 
 def test_one_or_many_workers_give_the_same_bytes(tmp_path: Path,
