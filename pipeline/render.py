@@ -160,6 +160,8 @@ class Renderer:
         # pypdf readers): a rebuild by a kept renderer (pipeline/watch.py) parses only
         # the forms that changed.
         self.bound_forms: dict[bytes, Any] = {}
+        # The digests of the forms' pages in that binding, by page and PDF (assemble.py).
+        self.bound_digests: dict[tuple[int | bytes, ...], str] = {}
 
     def html(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)

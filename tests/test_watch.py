@@ -3,6 +3,7 @@ kept between them that give the bytes of a one-off build."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -15,9 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 
+from pipeline import assemble
 from pipeline.assemble import _opened
+from pipeline.check import check_pdf
 from pipeline.dossier import BuildResult, build
 from pipeline.errors import InputError
 from pipeline.watch import Workshop, changed_files, changes, snapshot
@@ -117,6 +120,37 @@ def test_kept_renderers_rebuild_with_the_bytes_of_a_one_off_build(
     assert not any(alive(pid) for pid in first)  # ended with the workshop
     assert same_as_cold(unit, tmp_path / "out", ("ho-so.pdf", "ho-so.json",
                                                  "mau/muc-09-qd-xep-loai-dang-vien.docx"))
+
+
+def test_a_rebuild_takes_the_digests_of_forms_bound_at_the_same_pages(
+        tmp_path: Path, unit_copy: Copy, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The manifest's digest of a form comes from the last binding when the form is
+    bound at the same page (assemble._with_digests); every form after an attachment
+    that grew a page moved, and the check of the file finds each digest right."""
+    unit = unit_copy(CHI_BO)
+    report = unit / "dinh-kem" / "02-bao-cao-tong-ket.pdf"
+    writer = PdfWriter(clone_from=PdfReader(report))
+    writer.add_blank_page()
+    with built_once(unit, tmp_path / "out") as (shop, _):
+        digested: list[int] = []
+        real = assemble.pages_digest
+        monkeypatch.setattr(assemble, "pages_digest",
+                            lambda pages: digested.append(len(pages)) or real(pages))
+        edit_csv(unit / "dang-vien.csv", 13, "Chức vụ", "Kỹ thuật viên (trang cũ)")
+        shop.build(unit, tmp_path / "out")
+        manifest = json.loads((tmp_path / "out" / "ho-so.json").read_text(encoding="utf-8"))
+        parts = [i for i in manifest["items"] if i["status"] == "present"]
+        scans = [i for i in parts if i["source"] == "attachment"]
+        assert len(parts) == 20 and len(scans) == 10
+        assert len(digested) == len(scans) + 1  # the decision (9) changed; 9 forms taken
+        assert check_pdf(tmp_path / "out" / "ho-so.pdf").complete
+        with report.open("wb") as grown:
+            writer.write(grown)  # a page more: every part after (2) moves
+        digested.clear()
+        shop.build(unit, tmp_path / "out")
+        assert len(digested) == len(parts) - 1  # all but the form (1) before it
+        assert check_pdf(tmp_path / "out" / "ho-so.pdf").complete
+    assert same_as_cold(unit, tmp_path / "out", ("ho-so.pdf", "ho-so.json"))
 
 
 def alive(pid: int) -> bool:
