@@ -25,6 +25,7 @@ from pipeline.chunks import (
     join_pdfs,
     lay_out_in_windows,
     split_rows,
+    split_sections,
 )
 from pipeline.content import GRADES
 from pipeline.levels import LEVELS
@@ -188,11 +189,24 @@ class Renderer:
 
     def pdf(self, html: str) -> bytes:
         """The form's PDF; a long list is laid out a window of rows at a time
-        (pipeline/chunks.py), so memory does not grow with the list."""
+        (pipeline/chunks.py), so memory does not grow with the list, and a section that
+        starts a page of its own apart from the rest, each kept in the cache."""
         if html in self.ahead:
             return self.ahead.pop(html).result()
         if self.elsewhere is not None:
             return self.elsewhere(html).result()
+        sections = split_sections(html)
+        if len(sections) == 1:
+            return self._section_pdf(html)
+        return join_pdfs([self._cached_section(section) for section in sections])
+
+    def _cached_section(self, html: str) -> bytes:
+        if self.cache is None:
+            return self._section_pdf(html)
+        return self.cache.get_or_make(self.cache.key(html), lambda: self._section_pdf(html))
+
+    def _section_pdf(self, html: str) -> bytes:
+        """A form's or section's PDF (pipeline/chunks.py)."""
         rows = split_rows(html)
         if rows is None or len(rows.rows) < 2 * self.window_rows:
             return self._write(self._lay_out(html))

@@ -23,10 +23,11 @@ from pipeline.chunks import (
     Window,
     lay_out_in_windows,
     split_rows,
+    split_sections,
 )
 from pipeline.forms import FormDoc
 from pipeline.render import CachedWindows, Renderer
-from tests.conftest import DANG_BO
+from tests.conftest import CHI_BO, DANG_BO
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,8 +113,7 @@ def test_windows_give_the_pages_of_one_pass_pixel_for_pixel(
         unit: str, form: str, subject: str | None, window_rows: int, at_least: int) -> None:
     unit_dir = DANG_BO if unit == "sample" else request.getfixturevalue("large_unit")
     html = sample_form(renderer, form, subject, unit_dir)
-    renderer.window_rows = 10**6
-    whole = renderer.pdf(html)
+    whole = renderer._write(renderer._lay_out(html))  # one pass
     windows: list[str] = []
     lay_out = Renderer._lay_out
 
@@ -130,6 +130,61 @@ def test_windows_give_the_pages_of_one_pass_pixel_for_pixel(
     texts = [p.extract_text() for p in PdfReader(io.BytesIO(parts)).pages]
     assert texts == [p.extract_text() for p in PdfReader(io.BytesIO(whole)).pages]
     assert renderer.pdf(html) == parts  # the same windows, the same bytes
+
+
+def test_a_form_is_cut_into_sections_only_at_its_markers_in_the_body() -> None:
+    head = '<html><head><title>T</title></head><body class="wide-doc">'
+    assert split_sections(head + "<p>a</p></body></html>") == [head + "<p>a</p></body></html>"]
+    early = "<html><head><!--hoso:section--></head><body><p>a</p></body></html>"
+    assert split_sections(early) == [early]  # not in the body: no cut
+    html = (head + "<p>a</p><!--hoso:section--><section>b</section>"
+            "<!--hoso:section--><section>c</section></body></html>")
+    assert split_sections(html) == [
+        head + "<p>a</p></body></html>",
+        head + "<!--hoso:section--><section>b</section></body></html>",
+        head + "<!--hoso:section--><section>c</section></body></html>"]
+
+
+@pytest.mark.parametrize(("unit", "form"), [
+    (CHI_BO, "qd-xep-loai-dang-vien"),  # 16 members: the list in one pass
+    (DANG_BO, "qd-xep-loai-dang-vien"),  # 64 members: the list in windows
+    (DANG_BO, "qd-xep-loai-cap-uy-vien-truc-thuoc")])
+def test_a_decision_and_its_list_are_laid_out_apart_as_in_one_pass(
+        renderer: Renderer, unit: Path, form: str) -> None:
+    html = sample_form(renderer, form, unit_dir=unit)
+    decision, listed = split_sections(html)
+    assert "QUYẾT ĐỊNH" in decision and "DANH SÁCH" not in decision
+    assert "DANH SÁCH" in listed and "Điều 1." not in listed
+    whole = renderer._write(renderer._lay_out(html))  # one pass
+    sections = renderer.pdf(html)
+    assert page_images(sections) == page_images(whole)
+    assert PdfReader(io.BytesIO(sections)).metadata == PdfReader(io.BytesIO(whole)).metadata
+
+
+def test_a_change_to_a_decisions_list_lays_out_the_list_alone(
+        renderer: Renderer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    html = sample_form(renderer, "qd-xep-loai-dang-vien", unit_dir=CHI_BO)
+    laid_out: list[str] = []
+    lay_out = Renderer._lay_out
+
+    def counting(self: Renderer, section: str) -> Any:
+        laid_out.append(section)
+        return lay_out(self, section)
+
+    monkeypatch.setattr(Renderer, "_lay_out", counting)
+    cached = Renderer()
+    cached.cache = FormCache(tmp_path / "cache", b"salt")
+    first = cached.pdf(html)
+    assert len(laid_out) == 2
+    post = "Kỹ thuật viên"
+    assert html.count(post) == 1  # the list's row of that member only
+    laid_out.clear()
+    changed = cached.pdf(html.replace(post, "Kỹ thuật viên chính"))
+    assert len(laid_out) == 1 and "DANH SÁCH" in laid_out[0]
+    assert "Kỹ thuật viên chính" in "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(changed)).pages)
+    assert PdfReader(io.BytesIO(changed)).pages[0].extract_text() == \
+        PdfReader(io.BytesIO(first)).pages[0].extract_text()
 
 
 # --- the cut, on a layout that is simulated: rows of given heights on pages of 10 ------
