@@ -70,7 +70,7 @@ def engine_salt(stylesheet: str) -> bytes:
     # whose forms are all cached never loads it.
     for part in (__version__, metadata.version("weasyprint"), metadata.version("pydyf"),
                  str(ctypes.util.find_library("harfbuzz-subset")),
-                 f"windows of {chunks.WINDOW_PAGES} pages", stylesheet):
+                 f"windows of {chunks.WINDOW_PAGES} pages", chunks.SHORT_LISTS, stylesheet):
         digest.update(part.encode("utf-8") + b"\0")
     for font in sorted(FONTS.glob("*.ttf")):
         digest.update(font.name.encode("utf-8") + hashlib.sha256(font.read_bytes()).digest())

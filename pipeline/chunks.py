@@ -22,7 +22,11 @@ A template opts in with HTML comments, which change nothing on the page:
   decision before the list, the list's title), all of it before the rows.
 The list may be in the form's body, with the form's closing after it; the lead then ends
 before the list (`{% block lead_end %}` in templates/mau/_base.html).
-A form without them, or with too few rows to be worth it, is laid out in one pass.
+A form without them is laid out in one pass. A list shorter than two first windows is
+laid out in one pass too, then cut where its pages start with a row of their own
+(`lay_out_then_cut`): a rebuild lays it out from the window that changed to its end (the
+chi bộ sample's decision list: its last page, 78 -> 40 ms), and a first build lays it
+out no more than once.
 
 A form may also be cut where a part of it starts on a page of its own: a decision's list
 on its landscape pages (`<!--hoso:section-->`, `split_sections`). Each section is laid
@@ -143,6 +147,10 @@ class WindowStore(Protocol):
 
     def put_window(self, html: str, window: Window) -> None: ...
 
+    def first_rows(self, head: str) -> int | None: ...
+
+    def put_first_rows(self, head: str, rows: int) -> None: ...
+
 
 def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
                        window_rows: int = WINDOW_ROWS,
@@ -167,6 +175,71 @@ def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
         if window.resume is None:
             return
         start, size = window.resume, max(window.next_rows, 1)
+
+
+def lay_out_then_cut(rows: RowList, lay_out: Layout, write: Write,
+                     store: WindowStore | None = None) -> list[bytes]:
+    """The PDFs of a short list's windows, cut where its pages start with a row of their
+    own after one layout: a first build lays the list out once, as in one pass, and a
+    rebuild lays out only from the first window that changed to the end.
+
+    A page's layout depends on its own rows and on the next row (that did not fit), so
+    a window's HTML, and its key, holds the rows from its first to the next window's
+    first. Each window kept says where the next starts and how many rows its HTML holds,
+    and the store keeps the size of the first (`first_rows`): a rebuild finds the
+    windows without laying anything out. The same pages written from one layout or from
+    the layout of the rest are the same bytes (tests/test_chunks.py)."""
+    total = len(rows.rows)
+    kept: list[tuple[str, Window]] = []  # (key HTML, window) found in the store
+    start, size = 0, store.first_rows(rows.head) if store else None
+    while store is not None and size is not None:
+        key = CUT_AFTER_LAYOUT + rows.window(start, min(start + size, total))
+        window = store.get_window(key)
+        if window is None or window is NO_CUT:
+            break
+        kept.append((key, window))
+        if window.resume is None:
+            return [window.pdf for _, window in kept]
+        start, size = window.resume, window.next_rows
+    document = lay_out(rows.window(start, total))
+    starts, firsts = _page_cuts(document.pages, start)
+    # Each window's HTML ends with the next window's first row; the last, at the end.
+    stops = [*(after + 1 for after in starts[1:]), total]
+    made = [Window(write(document.copy(document.pages[first:end])), after, 0)
+            for first, end, after in zip(firsts, [*firsts[1:], len(document.pages)],
+                                         [*starts[1:], None], strict=True)]
+    if store is not None:
+        if kept:  # the last window kept may lead now to a window of another size
+            key, before = kept[-1]
+            if before.next_rows != stops[0] - start:
+                store.put_window(key, Window(before.pdf, before.resume, stops[0] - start))
+        else:
+            store.put_first_rows(rows.head, stops[0])
+        for index, window in enumerate(made):
+            following = stops[index + 1] - starts[index + 1] if index + 1 < len(made) else 0
+            store.put_window(CUT_AFTER_LAYOUT + rows.window(starts[index], stops[index]),
+                             Window(window.pdf, window.resume, following))
+    return [window.pdf for _, window in kept] + [window.pdf for window in made]
+
+
+SHORT_LISTS = "short lists cut after one layout"  # in every cache key (cache.engine_salt)
+# Before the HTML of a window cut after one layout, in its key only: the windows of long
+# lists (`lay_out_in_windows`) say how many rows the next takes in another way.
+CUT_AFTER_LAYOUT = "<!--hoso:cut after layout-->"
+
+
+def _page_cuts(pages: list[Any], start: int) -> tuple[list[int], list[int]]:
+    """Where a layout starting at row `start` is cut into windows: the first row of each
+    window and the index of its first page. A window starts at a page whose first row
+    begins there (not one split from the page before); other pages (the closing's own
+    page, the rest of a tall row) stay with the window before."""
+    starts, firsts = [start], [0]
+    for index in range(1, len(pages)):
+        first = _first_row(pages[index])
+        if first is not None and first > starts[-1] and first not in _rows_on(pages[index - 1]):
+            starts.append(first)
+            firsts.append(index)
+    return starts, firsts
 
 
 def _lay_out_window(html: str, last: bool, start: int, lay_out: Layout, write: Write

@@ -24,6 +24,7 @@ from pipeline.chunks import (
     Window,
     join_pdfs,
     lay_out_in_windows,
+    lay_out_then_cut,
     split_rows,
     split_sections,
 )
@@ -112,12 +113,26 @@ class CachedWindows:
         if window is NO_CUT:  # only the note: there are no pages to keep
             self.cache.put(key, CUT_MAGIC + NO_CUT_NOTE, "cut")
             return
-        self.cache.put(key, window.pdf)
+        if not self.cache.has(key):  # else the same pages, with another note (chunks.py)
+            self.cache.put(key, window.pdf)
         resume = "" if window.resume is None else str(window.resume)
         self.cache.put(key, CUT_MAGIC + f"{resume},{window.next_rows}".encode("ascii"), "cut")
 
 
+    def first_rows(self, head: str) -> int | None:
+        note = self.cache.get(self._first_key(head), "cut")
+        rows = note.removeprefix(CUT_MAGIC + FIRST_NOTE) if note else b""
+        return int(rows) if rows.isdigit() else None
+
+    def put_first_rows(self, head: str, rows: int) -> None:
+        self.cache.put(self._first_key(head), CUT_MAGIC + FIRST_NOTE + b"%d" % rows, "cut")
+
+    def _first_key(self, head: str) -> str:
+        return self.cache.key("hoso:first window of\0" + head)
+
+
 NO_CUT_NOTE = b"widen"  # the cut entry of a window without a clean cut (chunks.NO_CUT)
+FIRST_NOTE = b"first:"  # the rows of a short list's first window (chunks.lay_out_then_cut)
 
 
 class Renderer:
@@ -208,9 +223,11 @@ class Renderer:
     def _section_pdf(self, html: str) -> bytes:
         """A form's or section's PDF (pipeline/chunks.py)."""
         rows = split_rows(html)
-        if rows is None or len(rows.rows) < 2 * self.window_rows:
+        if rows is None or not rows.rows:
             return self._write(self._lay_out(html))
         store = CachedWindows(self.cache) if self.cache else None
+        if len(rows.rows) < 2 * self.window_rows:
+            return join_pdfs(lay_out_then_cut(rows, self._lay_out, self._write, store))
         pdf = join_pdfs(list(lay_out_in_windows(rows, self._lay_out, self._write,
                                                 self.window_rows, store)))
         return_freed_memory()

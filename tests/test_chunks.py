@@ -22,6 +22,7 @@ from pipeline.chunks import (
     RowList,
     Window,
     lay_out_in_windows,
+    lay_out_then_cut,
     split_rows,
     split_sections,
 )
@@ -180,7 +181,10 @@ def test_a_change_to_a_decisions_list_lays_out_the_list_alone(
     assert html.count(post) == 1  # the list's row of that member only
     laid_out.clear()
     changed = cached.pdf(html.replace(post, "Kỹ thuật viên chính"))
-    assert len(laid_out) == 1 and "DANH SÁCH" in laid_out[0]
+    # the list's last page (chunks.lay_out_then_cut), not the decision before it
+    assert len(laid_out) == 1 and "Kỹ thuật viên chính" in laid_out[0]
+    assert "QUYẾT ĐỊNH" not in laid_out[0]
+    assert changed == Renderer().pdf(html.replace(post, "Kỹ thuật viên chính"))
     assert "Kỹ thuật viên chính" in "".join(
         p.extract_text() for p in PdfReader(io.BytesIO(changed)).pages)
     assert PdfReader(io.BytesIO(changed)).pages[0].extract_text() == \
@@ -291,12 +295,79 @@ class DictStore:
 
     def __init__(self) -> None:
         self.windows: dict[str, Window] = {}
+        self.firsts: dict[str, int] = {}
 
     def get_window(self, html: str) -> Window | None:
         return self.windows.get(html)
 
     def put_window(self, html: str, window: Window) -> None:
         self.windows[html] = window
+
+    def first_rows(self, head: str) -> int | None:
+        return self.firsts.get(head)
+
+    def put_first_rows(self, head: str, rows: int) -> None:
+        self.firsts[head] = rows
+
+
+def numbered_rows(count: int, changed: dict[int, str] | None = None) -> RowList:
+    """Rows that say their number (or what `changed` says instead), so that a change
+    to one row changes the HTML of the windows that hold it."""
+    cells = [(changed or {}).get(n, str(n)) for n in range(count)]
+    return RowList("<h1>lead</h1><table><tbody>", "<table><tbody>",
+                   tuple(f"<tr><td>{cell}</td></tr>" for cell in cells), "</tbody>")
+
+
+def first_rows_laid_out(layouts: list[str]) -> list[int]:
+    return [int(html.split(ROW_ATTRIBUTE + '="')[1].split('"')[0]) for html in layouts]
+
+
+def test_a_short_list_is_laid_out_once_and_cut_where_a_page_starts_with_its_own_row(
+        ) -> None:
+    heights = [1] * 8 + [15] + [1] * 14  # row 8 runs over onto a page of its own
+    layouts: list[str] = []
+
+    def counting(html: str) -> FakeDocument:
+        layouts.append(html)
+        return fake_layout(heights)(html)
+
+    windows = lay_out_then_cut(numbered_rows(23), counting, lambda d: d)
+    assert len(layouts) == 1
+    one_pass = fake_layout(heights)(numbered_rows(23).window(0, 23))
+    assert pages_of(windows) == pages_of([one_pass]) == [
+        list(range(8)), [8], [8, *range(9, 14)], list(range(14, 23))]
+    # the page that goes on with row 8 stays with the window that row starts
+    assert [pages_of([w]) for w in windows] == [
+        [list(range(8))], [[8], [8, *range(9, 14)]], [list(range(14, 23))]]
+
+
+def test_a_rebuild_of_a_short_list_lays_out_from_the_first_changed_window_on() -> None:
+    heights = [1, 2, 3] * 8  # 24 rows on 6 pages
+    layouts: list[str] = []
+
+    def counting(html: str) -> FakeDocument:
+        layouts.append(html)
+        return fake_layout(heights)(html)
+
+    store = DictStore()
+    first = lay_out_then_cut(numbered_rows(24), counting, lambda d: d, store)
+    starts = [d.pages[0]._page_box.children[0].element[ROW_ATTRIBUTE] for d in first]
+    assert starts == ["0", "5", "10", "14", "19", "23"]
+    layouts.clear()
+    assert pages_of(lay_out_then_cut(numbered_rows(24), counting, lambda d: d, store)) \
+        == pages_of(first)
+    assert layouts == []  # unchanged: every window found, none laid out
+    for changed, laid_out_from in ((21, 19), (12, 10), (14, 10)):
+        # the first row of a window (14) is also the row that did not fit the page before
+        rows = numbered_rows(24, {changed: f"{changed} (changed)"})
+        again = lay_out_then_cut(rows, counting, lambda d: d, store)
+        assert first_rows_laid_out(layouts) == [laid_out_from]
+        assert f"{changed} (changed)" in layouts[0]
+        assert pages_of(again) == pages_of(first)
+        layouts.clear()
+        assert pages_of(lay_out_then_cut(rows, counting, lambda d: d, store)) == \
+            pages_of(first)
+        assert layouts == []  # and the changed list is found whole next time
 
 
 def test_a_rebuild_lays_out_nothing_again_not_even_a_window_without_a_cut() -> None:
