@@ -69,6 +69,19 @@ def large_unit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def recorded_layouts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The HTML of every document the renderers lay out from now on."""
+    laid_out: list[str] = []
+    lay_out = Renderer._lay_out
+
+    def recording(self: Renderer, html: str) -> Any:
+        laid_out.append(html)
+        return lay_out(self, html)
+
+    monkeypatch.setattr(Renderer, "_lay_out", recording)
+    return laid_out
+
+
 def page_images(pdf: bytes) -> list[bytes]:
     document = pdfium.PdfDocument(pdf)
     return [document[i].render(scale=2).to_pil().tobytes() for i in range(len(document))]
@@ -115,14 +128,7 @@ def test_windows_give_the_pages_of_one_pass_pixel_for_pixel(
     unit_dir = DANG_BO if unit == "sample" else request.getfixturevalue("large_unit")
     html = sample_form(renderer, form, subject, unit_dir)
     whole = renderer._write(renderer._lay_out(html))  # one pass
-    windows: list[str] = []
-    lay_out = Renderer._lay_out
-
-    def counting(self: Renderer, window_html: str) -> Any:
-        windows.append(window_html)
-        return lay_out(self, window_html)
-
-    monkeypatch.setattr(Renderer, "_lay_out", counting)
+    windows = recorded_layouts(monkeypatch)
     monkeypatch.setattr(chunks, "WINDOW_PAGES", 1)
     renderer.window_rows = window_rows
     parts = renderer.pdf(html)
@@ -165,14 +171,7 @@ def test_a_decision_and_its_list_are_laid_out_apart_as_in_one_pass(
 def test_a_change_to_a_decisions_list_lays_out_the_list_alone(
         renderer: Renderer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     html = sample_form(renderer, "qd-xep-loai-dang-vien", unit_dir=CHI_BO)
-    laid_out: list[str] = []
-    lay_out = Renderer._lay_out
-
-    def counting(self: Renderer, section: str) -> Any:
-        laid_out.append(section)
-        return lay_out(self, section)
-
-    monkeypatch.setattr(Renderer, "_lay_out", counting)
+    laid_out = recorded_layouts(monkeypatch)
     cached = Renderer()
     cached.cache = FormCache(tmp_path / "cache", b"salt")
     first = cached.pdf(html)
