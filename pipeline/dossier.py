@@ -5,9 +5,11 @@ It reads like the table of contents of the pipeline; each step is one stage modu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed, wait
@@ -536,16 +538,17 @@ class RenderPool(ProcessPoolExecutor):
     """`size` rendering processes (`_start_worker`), WeasyPrint loaded in each if `warm`:
     with two or more, loaded once, in a zygote that forks them (pipeline/zygote.py)."""
 
-    def __init__(self, size: int, cache: FormCache | None, warm: bool) -> None:
+    def __init__(self, size: int, cache: FormCache | None, warm: bool,
+                 rehearse: bool = False) -> None:
         # Forked where a zygote can fork them, whatever the default start method: a
         # process started by a fork server (a web job, pipeline/web/jobs.py; Python 3.14's
         # default) would have its renderers forked by that server, whose orphans they
         # would take themselves for (`_end_when_orphaned`).
         super().__init__(max_workers=size, initializer=_start_worker,
-                         initargs=(cache, warm, os.getpid()),
+                         initargs=(cache, warm, os.getpid(), rehearse),
                          mp_context=multiprocessing.get_context("fork")
                          if zygote_available() else None)
-        self.size, self.cache, self.warm = size, cache, warm
+        self.size, self.cache, self.warm, self.rehearse = size, cache, warm, rehearse
         self.zygote: Zygote | None = None
         if warm and size > 1 and zygote_available() and \
                 self._mp_context is not None and self._mp_context.get_start_method() == "fork":
@@ -562,7 +565,7 @@ class RenderPool(ProcessPoolExecutor):
     def _run_worker(self, zygote: int) -> None:
         """A pool's worker, in a child of the zygote: the zygote is its parent."""
         _process_worker(self._call_queue, self._result_queue,  # type: ignore[attr-defined]
-                        _start_worker, (self.cache, self.warm, zygote),
+                        _start_worker, (self.cache, self.warm, zygote, self.rehearse),
                         self._max_tasks_per_child)  # type: ignore[attr-defined]
 
     def end_zygote(self) -> None:
@@ -571,8 +574,8 @@ class RenderPool(ProcessPoolExecutor):
 
 
 @contextmanager
-def renderers(renderer: Renderer, jobs: int, cache: FormCache | None, warm: bool = False
-              ) -> Iterator[RenderPool]:
+def renderers(renderer: Renderer, jobs: int, cache: FormCache | None, warm: bool = False,
+              rehearse: bool = False) -> Iterator[RenderPool]:
     """`jobs` rendering processes, for one `render_forms` call or several (the batches
     of `prepare` share them: workers forked again for each batch started from a larger
     main process, and their copies of its pages took the tree from 410 to 490 MiB).
@@ -582,7 +585,7 @@ def renderers(renderer: Renderer, jobs: int, cache: FormCache | None, warm: bool
     once and forks them (pipeline/zygote.py), or a lone renderer loads it itself."""
     if not warm:
         renderer.engine  # noqa: B018  loaded once here, not in every worker
-    pool = RenderPool(jobs, cache, warm)
+    pool = RenderPool(jobs, cache, warm, rehearse)
     if warm:
         pool.submit(_ready)  # the first task starts every worker (fork)
     try:
@@ -641,22 +644,47 @@ AUTO_PARALLEL_FORMS = 6
 _WORKER: Renderer | None = None
 
 
-def _start_worker(cache: FormCache | None, load_engine: bool, parent: int) -> None:
+def _start_worker(cache: FormCache | None, load_engine: bool, parent: int,
+                  rehearse: bool = False) -> None:
     """A rendering process: its own renderer, lent the cache for the windows of long
     lists (pipeline/chunks.py), with WeasyPrint loaded now if asked. Workers leave
     Ctrl-C and SIGTERM to the main process, which cleans up and stops them; a worker
     interrupted on its own would only print a traceback. A worker whose `parent` is
     gone (a web job killed with SIGKILL) ends itself: nothing else would, as it holds
-    both ends of its own task pipe."""
+    both ends of its own task pipe. A kept renderer (`rehearse`, pipeline/watch.py)
+    rehearses once if it is given nothing to lay out at first (`_rehearse_when_idle`)."""
     import signal
-    import threading
 
+    global _LAYING_OUT, _GIVEN_WORK
+    _LAYING_OUT, _GIVEN_WORK = threading.Lock(), threading.Event()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     threading.Thread(target=_end_when_orphaned, args=(parent,), daemon=True,
                      name="hoso-orphan-watch").start()
     if _WORKER is None:  # else made by the zygote this worker was forked from
         _prepare_worker(cache, load_engine)
+    if rehearse:
+        threading.Thread(target=_rehearse_when_idle, daemon=True,
+                         name="hoso-rehearsal").start()
+
+
+def _rehearse_when_idle() -> None:
+    """Lay out and write a rehearsal page (templates/mau/_tap_duot.html), once, if no
+    form comes within `REHEARSE_AFTER_SECONDS`. A watch started on a warm cache lays out
+    nothing in its first build, and its renderers' first forms were slow: WeasyPrint's
+    code, fonts and faces are made ready by the first pages a process lays out (the chi
+    bộ sample's first two saves 0.17 and 0.16 s, the next ones 0.13 s). A form that comes
+    meanwhile waits for the rehearsal's end: one renderer lays out one page at a time."""
+    if _GIVEN_WORK.wait(REHEARSE_AFTER_SECONDS) or _WORKER is None:
+        return  # laying out already: its own forms warm it
+    with _LAYING_OUT, contextlib.suppress(Exception):  # a rehearsal, never an error
+        if not _GIVEN_WORK.is_set():
+            _WORKER.pdf(_WORKER.html("_tap_duot.html"))
+
+
+REHEARSE_AFTER_SECONDS = 1.0
+_LAYING_OUT = threading.Lock()  # made again in each renderer (`_start_worker`)
+_GIVEN_WORK = threading.Event()
 
 
 def _prepare_worker(cache: FormCache | None, load_engine: bool) -> None:
@@ -689,7 +717,9 @@ def _ready() -> None:
 
 def _render_pdf(html: str) -> bytes:
     assert _WORKER is not None
-    return _WORKER.pdf(html)
+    _GIVEN_WORK.set()
+    with _LAYING_OUT:
+        return _WORKER.pdf(html)
 
 
 def report_lines(unit: Unit, dossier: BoundDossier, a: Assessment,

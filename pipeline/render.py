@@ -118,8 +118,9 @@ class CachedWindows:
         resume = "" if window.resume is None else str(window.resume)
         self.cache.put(key, CUT_MAGIC + f"{resume},{window.next_rows}".encode("ascii"), "cut")
 
-
     def first_rows(self, head: str) -> int | None:
+        """The rows of a short list's first window (chunks.lay_out_then_cut), kept in
+        the cache under its head."""
         note = self.cache.get(self._first_key(head), "cut")
         rows = note.removeprefix(CUT_MAGIC + FIRST_NOTE) if note else b""
         return int(rows) if rows.isdigit() else None

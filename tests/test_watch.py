@@ -3,6 +3,7 @@ kept between them that give the bytes of a one-off build."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import queue
@@ -18,11 +19,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from pipeline import assemble
+from pipeline import assemble, dossier
 from pipeline.assemble import _opened
 from pipeline.check import check_pdf
 from pipeline.dossier import BuildResult, build
 from pipeline.errors import InputError
+from pipeline.render import Renderer
 from pipeline.watch import Workshop, changed_files, changes, snapshot
 from tests.conftest import CHI_BO
 from tests.helpers import edit_csv
@@ -151,6 +153,56 @@ def test_a_rebuild_takes_the_digests_of_forms_bound_at_the_same_pages(
         assert len(digested) == len(parts) - 1  # all but the form (1) before it
         assert check_pdf(tmp_path / "out" / "ho-so.pdf").complete
     assert same_as_cold(unit, tmp_path / "out", ("ho-so.pdf", "ho-so.json"))
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_kept_renderers_given_nothing_at_first_rehearse_once(
+        tmp_path: Path, unit_copy: Copy) -> None:
+    """A watch started on a warm cache lays out nothing in its first build; its renderers
+    then lay out a rehearsal page each, while the clerk reads (dossier._rehearse_when_idle),
+    so that the first saves are as fast as the next."""
+    unit = unit_copy(CHI_BO)
+    build(unit, tmp_path / "out", use_cache=True)  # the cache holds every form now
+    with built_once(unit, tmp_path / "out") as (_, first):
+        before = {pid: cpu_seconds(pid) for pid in first}
+        time.sleep(dossier.REHEARSE_AFTER_SECONDS + 1.5)
+        spent = {pid: cpu_seconds(pid) - before[pid] for pid in first}
+        time.sleep(1.0)
+        idle = {pid: cpu_seconds(pid) - before[pid] - spent[pid] for pid in first}
+    assert all(seconds >= 0.02 for seconds in spent.values()), spent  # a page laid out
+    assert all(seconds < 0.02 for seconds in idle.values()), idle  # and only once
+
+
+def test_the_rehearsal_is_a_portrait_and_a_landscape_page_and_waits_for_no_form(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    laid_out: list[str] = []
+    renderer = Renderer()
+    monkeypatch.setattr(dossier, "_WORKER", renderer)
+    monkeypatch.setattr(dossier, "_GIVEN_WORK", threading.Event())
+    monkeypatch.setattr(dossier, "REHEARSE_AFTER_SECONDS", 0.01)
+    monkeypatch.setattr(Renderer, "pdf", lambda self, html: laid_out.append(html) or b"")
+    dossier._rehearse_when_idle()
+    assert len(laid_out) == 1 and "Tập dượt" in laid_out[0]
+    pages = PdfReader(io.BytesIO(renderer._write(renderer._lay_out(laid_out[0])))).pages
+    assert [page.mediabox.width > page.mediabox.height for page in pages] == [False, True]
+    dossier._GIVEN_WORK.set()  # a form came first: no rehearsal
+    dossier._rehearse_when_idle()
+    assert len(laid_out) == 1
+
+
+def test_a_workshop_loads_the_word_libraries_while_it_waits() -> None:
+    """A first build from a warm cache writes no Word file; the first save would then
+    wait for docxtpl to load."""
+    code = ("import sys; from pipeline.watch import Workshop; shop = Workshop(jobs=1); "
+            "before = 'docxtpl' in sys.modules; shop.tidy(); "
+            "print(before, 'docxtpl' in sys.modules)")
+    said = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert said.stdout.split() == ["False", "True"]
 
 
 def alive(pid: int) -> bool:
