@@ -197,6 +197,8 @@ def lay_out_then_cut(rows: RowList, lay_out: Layout, write: Write,
         window = store.get_window(key)
         if window is None or window is NO_CUT:
             break
+        if window.resume is not None and window.resume <= start:
+            break  # no window leads back: laid out again from here
         kept.append((key, window))
         if window.resume is None:
             return [window.pdf for _, window in kept]

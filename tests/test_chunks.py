@@ -388,6 +388,14 @@ def test_a_rebuild_lays_out_nothing_again_not_even_a_window_without_a_cut() -> N
     assert pages_of(again) == pages_of(first)
 
 
+def test_a_kept_window_that_leads_back_is_laid_out_again_not_followed() -> None:
+    rows, store = numbered_rows(24), DictStore()
+    store.firsts[rows.head] = 3
+    store.windows[chunks.CUT_AFTER_LAYOUT + rows.window(0, 3)] = Window(b"%PDF-", 0, 3)
+    windows = lay_out_then_cut(rows, fake_layout([1, 2, 3] * 8), lambda d: d, store)
+    assert pages_of(windows) == pages_of([fake_layout([1, 2, 3] * 8)(rows.window(0, 24))])
+
+
 def test_the_form_cache_keeps_windows_and_windows_without_a_cut(tmp_path: Path) -> None:
     store = CachedWindows(FormCache(tmp_path, b"salt"))
     store.put_window("<p>a</p>", NO_CUT)
