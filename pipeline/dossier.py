@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from pipeline import chunks
 from pipeline.cache import BUILT_MAGIC, FormCache, cache_folder, engine_salt
 from pipeline.errors import HosoError, InputError, Problem
 from pipeline.forms import FormDoc, FormRequest, build_form
@@ -539,16 +540,16 @@ class RenderPool(ProcessPoolExecutor):
     with two or more, loaded once, in a zygote that forks them (pipeline/zygote.py)."""
 
     def __init__(self, size: int, cache: FormCache | None, warm: bool,
-                 rehearse: bool = False) -> None:
+                 kept: bool = False) -> None:
         # Forked where a zygote can fork them, whatever the default start method: a
         # process started by a fork server (a web job, pipeline/web/jobs.py; Python 3.14's
         # default) would have its renderers forked by that server, whose orphans they
         # would take themselves for (`_end_when_orphaned`).
         super().__init__(max_workers=size, initializer=_start_worker,
-                         initargs=(cache, warm, os.getpid(), rehearse),
+                         initargs=(cache, warm, os.getpid(), kept),
                          mp_context=multiprocessing.get_context("fork")
                          if zygote_available() else None)
-        self.size, self.cache, self.warm, self.rehearse = size, cache, warm, rehearse
+        self.size, self.cache, self.warm, self.kept = size, cache, warm, kept
         self.zygote: Zygote | None = None
         if warm and size > 1 and zygote_available() and \
                 self._mp_context is not None and self._mp_context.get_start_method() == "fork":
@@ -565,7 +566,7 @@ class RenderPool(ProcessPoolExecutor):
     def _run_worker(self, zygote: int) -> None:
         """A pool's worker, in a child of the zygote: the zygote is its parent."""
         _process_worker(self._call_queue, self._result_queue,  # type: ignore[attr-defined]
-                        _start_worker, (self.cache, self.warm, zygote, self.rehearse),
+                        _start_worker, (self.cache, self.warm, zygote, self.kept),
                         self._max_tasks_per_child)  # type: ignore[attr-defined]
 
     def end_zygote(self) -> None:
@@ -575,7 +576,7 @@ class RenderPool(ProcessPoolExecutor):
 
 @contextmanager
 def renderers(renderer: Renderer, jobs: int, cache: FormCache | None, warm: bool = False,
-              rehearse: bool = False) -> Iterator[RenderPool]:
+              kept: bool = False) -> Iterator[RenderPool]:
     """`jobs` rendering processes, for one `render_forms` call or several (the batches
     of `prepare` share them: workers forked again for each batch started from a larger
     main process, and their copies of its pages took the tree from 410 to 490 MiB).
@@ -585,7 +586,7 @@ def renderers(renderer: Renderer, jobs: int, cache: FormCache | None, warm: bool
     once and forks them (pipeline/zygote.py), or a lone renderer loads it itself."""
     if not warm:
         renderer.engine  # noqa: B018  loaded once here, not in every worker
-    pool = RenderPool(jobs, cache, warm, rehearse)
+    pool = RenderPool(jobs, cache, warm, kept)
     if warm:
         pool.submit(_ready)  # the first task starts every worker (fork)
     try:
@@ -645,14 +646,15 @@ _WORKER: Renderer | None = None
 
 
 def _start_worker(cache: FormCache | None, load_engine: bool, parent: int,
-                  rehearse: bool = False) -> None:
+                  kept: bool = False) -> None:
     """A rendering process: its own renderer, lent the cache for the windows of long
     lists (pipeline/chunks.py), with WeasyPrint loaded now if asked. Workers leave
     Ctrl-C and SIGTERM to the main process, which cleans up and stops them; a worker
     interrupted on its own would only print a traceback. A worker whose `parent` is
     gone (a web job killed with SIGKILL) ends itself: nothing else would, as it holds
-    both ends of its own task pipe. A kept renderer (`rehearse`, pipeline/watch.py)
-    rehearses once if it is given nothing to lay out at first (`_rehearse_when_idle`)."""
+    both ends of its own task pipe. A renderer `kept` between builds (pipeline/watch.py)
+    rehearses once if it is given nothing to lay out at first (`_rehearse_when_idle`),
+    and keeps the parts of long lists it joined, parsed (chunks.join_pdfs)."""
     import signal
 
     global _LAYING_OUT, _GIVEN_WORK
@@ -663,7 +665,8 @@ def _start_worker(cache: FormCache | None, load_engine: bool, parent: int,
                      name="hoso-orphan-watch").start()
     if _WORKER is None:  # else made by the zygote this worker was forked from
         _prepare_worker(cache, load_engine)
-    if rehearse:
+    if kept:
+        chunks.keep_joined_parts()
         threading.Thread(target=_rehearse_when_idle, daemon=True,
                          name="hoso-rehearsal").start()
 

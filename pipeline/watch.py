@@ -112,7 +112,7 @@ class Workshop:
         if self._pool is None and size > 1:
             cache = form_cache(self._renderer, self.use_cache)
             self._pool = self._kept.enter_context(
-                renderers(self._renderer, size, cache, warm=True, rehearse=True))
+                renderers(self._renderer, size, cache, warm=True, kept=True))
         return self._pool
 
     def _end_renderers(self, error: BaseException | None) -> None:

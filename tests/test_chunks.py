@@ -396,6 +396,40 @@ def test_a_kept_window_that_leads_back_is_laid_out_again_not_followed() -> None:
     assert pages_of(windows) == pages_of([fake_layout([1, 2, 3] * 8)(rows.window(0, 24))])
 
 
+def test_a_kept_renderer_parses_only_the_new_parts_of_a_list_it_joins_again(
+        renderer: Renderer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pypdf
+
+    rows = split_rows(member_list(renderer))
+    assert rows is not None
+    parts = [renderer._write(renderer._lay_out(rows.window(start, start + 10)))
+             for start in range(0, 40, 10)]
+    opened: list[bytes] = []
+
+    class Counted(pypdf.PdfReader):
+        def __init__(self, stream: Any, *args: Any, **kwargs: Any) -> None:
+            opened.append(stream.getvalue())
+            super().__init__(stream, *args, **kwargs)
+
+    monkeypatch.setattr(pypdf, "PdfReader", Counted)
+    monkeypatch.setattr(chunks, "_OPENED", {})
+    monkeypatch.setattr(chunks, "_keep_bytes", 0)
+    fresh = chunks.join_pdfs(parts)
+    assert chunks._OPENED == {}  # a one-off build keeps nothing
+    chunks.keep_joined_parts()
+    chunks.join_pdfs(parts)
+    opened.clear()
+    changed = [*parts[:3], renderer._write(renderer._lay_out(rows.window(30, 41)))]
+    again = chunks.join_pdfs(changed)
+    assert opened == [changed[3]]  # the new window only
+    monkeypatch.setattr(chunks, "_OPENED", {})
+    assert again == chunks.join_pdfs(changed)  # the bytes of a join from scratch
+    assert chunks.join_pdfs(parts) == fresh
+    doubled = chunks.join_pdfs([parts[0], parts[0]])  # the same part twice: two readers
+    one = len(PdfReader(io.BytesIO(parts[0])).pages)
+    assert len(PdfReader(io.BytesIO(doubled)).pages) == 2 * one
+
+
 def test_the_form_cache_keeps_windows_and_windows_without_a_cut(tmp_path: Path) -> None:
     store = CachedWindows(FormCache(tmp_path, b"salt"))
     store.put_window("<p>a</p>", NO_CUT)
