@@ -8,7 +8,9 @@ whether HarfBuzz subsets the fonts. A rebuild after one member's row changed ren
 again only the forms whose HTML changed: those that show that member.
 
 Entries live in the user's cache folder (platformdirs; HOSO_CACHE_DIR overrides it),
-one file per key, written atomically, bounded in total size (oldest used dropped first).
+one file per key, written atomically, bounded in total size (oldest used dropped first;
+the size is kept in a ledger of its folders, `kich-thuoc`, so that a build need not list
+every entry).
 Each entry carries an HMAC of its key and content under a secret kept in the cache
 folder: a corrupt entry, or one copied in from elsewhere, fails the check and is
 discarded, never used. The cache is an optimisation: any error reading or writing it is
