@@ -210,7 +210,8 @@ def lay_out_then_cut(rows: RowList, lay_out: Layout, write: Write,
     made = [Window(write(document.copy(document.pages[first:end])), after, 0)
             for first, end, after in zip(firsts, [*firsts[1:], len(document.pages)],
                                          [*starts[1:], None], strict=True)]
-    if store is not None:
+    # A list of one window is kept as the form (or section) it is: nothing to add.
+    if store is not None and len(kept) + len(made) > 1:
         if kept:  # the last window kept may lead now to a window of another size
             key, before = kept[-1]
             if before.next_rows != stops[0] - start:
@@ -236,9 +237,10 @@ def _page_cuts(pages: list[Any], start: int) -> tuple[list[int], list[int]]:
     begins there (not one split from the page before); other pages (the closing's own
     page, the rest of a tall row) stay with the window before."""
     starts, firsts = [start], [0]
+    rows = [_rows_on(page) for page in pages]
     for index in range(1, len(pages)):
-        first = _first_row(pages[index])
-        if first is not None and first > starts[-1] and first not in _rows_on(pages[index - 1]):
+        first = rows[index][0] if rows[index] else None
+        if first is not None and first > starts[-1] and first not in rows[index - 1]:
             starts.append(first)
             firsts.append(index)
     return starts, firsts

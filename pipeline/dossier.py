@@ -657,8 +657,6 @@ def _start_worker(cache: FormCache | None, load_engine: bool, parent: int,
     and keeps the parts of long lists it joined, parsed (chunks.join_pdfs)."""
     import signal
 
-    global _LAYING_OUT, _GIVEN_WORK
-    _LAYING_OUT, _GIVEN_WORK = threading.Lock(), threading.Event()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     threading.Thread(target=_end_when_orphaned, args=(parent,), daemon=True,
@@ -686,7 +684,8 @@ def _rehearse_when_idle() -> None:
 
 
 REHEARSE_AFTER_SECONDS = 1.0
-_LAYING_OUT = threading.Lock()  # made again in each renderer (`_start_worker`)
+# A renderer's own: only `_render_pdf` and the rehearsal, in renderers, take them.
+_LAYING_OUT = threading.Lock()
 _GIVEN_WORK = threading.Event()
 
 
