@@ -36,6 +36,7 @@ from pipeline import attachments as attach
 from pipeline.cache import FormCache
 from pipeline.levels import LEVELS
 from pipeline.model import Unit
+from pipeline.pdfcopy import FormObjects, NotCopyable
 from pipeline.pdfdigest import pages_digest, write_identified
 from pipeline.pdfupdate import Update, UpdateError
 from pipeline.profiles import ChecklistItem, Profile
@@ -129,9 +130,9 @@ def _part(unit: Unit, item: ChecklistItem, a: Assessment, rendered: Rendered,
 
 def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
          renderer: Renderer) -> BoundDossier:
-    opened: dict[bytes, PdfReader] = {}
-    sources = [_PartSource(p, renderer.bound_forms, opened, renderer.cache) for p in parts]
-    renderer.bound_forms = {}  # not kept while in use: a failed binding keeps none
+    opened: dict[bytes, Opened] = {}
+    before, renderer.bound_forms = renderer.bound_forms, {}  # a failed binding keeps none
+    sources = [_PartSource(p, before, opened, renderer.cache) for p in parts]
     counts = [1 if p.status is Status.MISSING else s.page_count
               for p, s in zip(parts, sources, strict=True)]
     body_pages = sum(counts)
@@ -152,22 +153,24 @@ def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
     # removed) are taken meanwhile: 0.1 s less at the end of the đảng bộ sample's build.
     renderer.lay_out_ahead([make(n) for n in (1, 2) for make in (toc_html, cover_html)])
     bodies = [s.pages() for s in sources]
-    placeholders = _placeholder_pages(unit, parts, renderer)
+    placeholders = _placeholder_pages(unit, parts, renderer, before, opened)
     for index, part in enumerate(parts):
         if part.status is Status.MISSING:
             bodies[index] = [placeholders.pop(0)]
     toc_pages = 1
     for _ in range(4):  # the TOC's own length moves every page after it
         placed = _place(parts, counts, first=2 + toc_pages)
-        toc = _pdf_pages(renderer.cached_pdf(toc_html(toc_pages)))
-        if len(toc) == toc_pages:
+        toc = _opened(renderer.cached_pdf(toc_html(toc_pages)), before, opened)
+        if _page_count(toc) == toc_pages:
             break
-        toc_pages = len(toc)
-    total = 1 + len(toc) + body_pages
-    cover = _pdf_pages(renderer.cached_pdf(cover_html(len(toc))))
+        toc_pages = _page_count(toc)
+    total = 1 + toc_pages + body_pages
+    cover = _opened(renderer.cached_pdf(cover_html(toc_pages)), before, opened)
     writer = PdfWriter()
-    for page in [*cover, *toc, *(page for body in bodies for page in body)]:
-        writer.add_page(page)
+    in_order: list[Opened | PageObject] = [cover, toc]
+    in_order.extend(pages for body in bodies for pages in body)
+    for pages in in_order:
+        _add(writer, pages)
     stamp_numbers(writer, renderer)
     writer.set_page_label(0, 0, prefix="Bìa")
     writer.set_page_label(1, total - 1, style=PageLabelStyle.DECIMAL, start=2)
@@ -182,38 +185,66 @@ def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
     return BoundDossier(pdf, manifest, tuple(placed), total, missing)
 
 
-class _PartSource:
-    """A part's PDFs and attachments, opened: their page count now, their pages later."""
+Opened = FormObjects | PdfReader  # a form's PDF, ready to bind (pdfcopy.py) or as read
 
-    def __init__(self, part: Part, before: dict[bytes, PdfReader],
-                 opened: dict[bytes, PdfReader], cache: FormCache | None) -> None:
+
+class _PartSource:
+    """A part's PDFs and attachments, opened: their page count now, their pages later
+    (a form's as its objects, placed by the binding; a scan's as pages)."""
+
+    def __init__(self, part: Part, before: dict[bytes, Opened],
+                 opened: dict[bytes, Opened], cache: FormCache | None) -> None:
         self.forms = [_opened(data, before, opened) for data in part.pdfs]
         self.attachments = [attach.OpenedAttachment(a, cache) for a in part.attachments]
 
     @property
     def page_count(self) -> int:
-        return sum(len(reader.pages) for reader in self.forms) + \
+        return sum(_page_count(form) for form in self.forms) + \
             sum(opened.page_count for opened in self.attachments)
 
-    def pages(self) -> list[PageObject]:
-        pages: list[PageObject] = []
-        for reader in self.forms:
-            pages.extend(reader.pages)
+    def pages(self) -> list[FormObjects | PageObject]:
+        pages: list[FormObjects | PageObject] = []
+        for form in self.forms:
+            if isinstance(form, FormObjects):
+                pages.append(form)
+            else:
+                pages.extend(form.pages)
         for opened in self.attachments:
             pages.extend(opened.pages())
         return pages
 
 
-def _opened(pdf: bytes, before: dict[bytes, PdfReader], opened: dict[bytes, PdfReader]
-            ) -> PdfReader:
-    """The form's reader, the one the binding `before` opened when it had the same bytes
-    (a rebuild in one process, pipeline/watch.py: only the changed forms are parsed),
-    kept in `opened` for the next. A form bound twice gets a reader of its own the
-    second time: the writer would take a reader's page added twice for the same page."""
+def _page_count(form: Opened) -> int:
+    return form.page_count if isinstance(form, FormObjects) else len(form.pages)
+
+
+def _add(writer: PdfWriter, pages: Opened | PageObject) -> None:
+    if isinstance(pages, FormObjects):
+        pages.place(writer)
+    else:
+        for page in list(pages.pages) if isinstance(pages, PdfReader) else [pages]:
+            writer.add_page(page)
+
+
+def _opened(pdf: bytes, before: dict[bytes, Opened], opened: dict[bytes, Opened]
+            ) -> Opened:
+    """The form's objects, those the binding `before` made when it had the same bytes
+    (a rebuild in one process, pipeline/watch.py: only the changed forms are parsed and
+    serialised), kept in `opened` for the next. A form pdfcopy does not take is read
+    (pdfcopy.NotCopyable); bound twice, it gets a reader of its own the second time:
+    the writer would take a reader's page added twice for the same page."""
     if pdf in opened:
-        return PdfReader(io.BytesIO(pdf))
-    opened[pdf] = before.get(pdf) or PdfReader(io.BytesIO(pdf))
-    return opened[pdf]
+        known = opened[pdf]
+        return known if isinstance(known, FormObjects) else PdfReader(io.BytesIO(pdf))
+    found = before.get(pdf)
+    if found is None:
+        reader = PdfReader(io.BytesIO(pdf))
+        try:
+            found = FormObjects(reader)
+        except NotCopyable:
+            found = reader
+    opened[pdf] = found
+    return found
 
 
 def early_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer) -> list[str]:
@@ -225,10 +256,14 @@ def early_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer) -> list[s
     return [_stamp_html(renderer, SAMPLE), *([placeholders] if placeholders else [])]
 
 
-def _placeholder_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer
+def _placeholder_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer,
+                       before: dict[bytes, Opened], opened: dict[bytes, Opened]
                        ) -> list[PageObject]:
     html = _placeholder_html(unit, parts, renderer)
-    return _pdf_pages(renderer.cached_pdf(html)) if html else []
+    if not html:
+        return []
+    found = _opened(renderer.cached_pdf(html), before, opened)
+    return list((found.reader if isinstance(found, FormObjects) else found).pages)
 
 
 def _placeholder_html(unit: Unit, parts: Sequence[Part], renderer: Renderer) -> str | None:
@@ -238,10 +273,6 @@ def _placeholder_html(unit: Unit, parts: Sequence[Part], renderer: Renderer) -> 
     rows = [{"number": p.number, "person": p.person_name, "title": p.title,
              "reason": p.reason} for p in missing]
     return renderer.html("_placeholder.html", placeholders=rows, unit=unit)
-
-
-def _pdf_pages(pdf: bytes) -> list[PageObject]:
-    return list(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _place(parts: Sequence[Part], counts: Sequence[int], first: int) -> list[PlacedPart]:

@@ -30,7 +30,7 @@ _PAGE_KEYS = ("/MediaBox", "/CropBox", "/Rotate")
 
 def pages_digest(pages: Iterable[PageObject]) -> str:
     digest = hashlib.sha256()
-    cache: dict[tuple[int, int], bytes] = {}
+    cache: dict[tuple[int, int, int], bytes] = {}
     for page in pages:
         digest.update(b"page\n")
         contents = page.get_contents()
@@ -42,10 +42,11 @@ def pages_digest(pages: Iterable[PageObject]) -> str:
     return digest.hexdigest()
 
 
-def _canonical(value: Any, cache: dict[tuple[int, int], bytes],
-               active: set[tuple[int, int]]) -> bytes:
+def _canonical(value: Any, cache: dict[tuple[int, int, int], bytes],
+               active: set[tuple[int, int, int]]) -> bytes:
     if isinstance(value, IndirectObject):
-        key = (value.idnum, value.generation)
+        # By file too: a binding's pages reach the forms' own objects (pdfcopy.py).
+        key = (id(value.pdf), value.idnum, value.generation)
         if key in cache:
             return cache[key]
         if key in active:  # a cycle (e.g. /Parent): mark it, do not follow it

@@ -20,10 +20,11 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from pipeline import assemble, dossier
-from pipeline.assemble import _opened
+from pipeline.assemble import Opened, _opened
 from pipeline.check import check_pdf
 from pipeline.dossier import BuildResult, build
 from pipeline.errors import InputError
+from pipeline.pdfcopy import FormObjects
 from pipeline.render import Renderer
 from pipeline.watch import Workshop, changed_files, changes, snapshot
 from tests.conftest import CHI_BO
@@ -335,14 +336,15 @@ def test_theo_doi_does_not_sign(tmp_path: Path) -> None:
 
 def test_a_kept_renderer_reopens_only_the_forms_that_changed(built_chi_bo: BuildResult
                                                              ) -> None:
-    """assemble._opened: the reader of the last binding for the same bytes; a second
-    reader for bytes bound twice in one binding (the writer would take one page twice)."""
+    """assemble._opened: the objects the last binding made for the same bytes (read and
+    serialised once, pdfcopy.FormObjects), for as many placements as the binding has."""
     pdf = (built_chi_bo.out / "mau" / "muc-09-qd-xep-loai-dang-vien.pdf").read_bytes()
-    before: dict[bytes, PdfReader] = {}
+    before: dict[bytes, Opened] = {}
     first = _opened(pdf, {}, before)
-    now: dict[bytes, PdfReader] = {}
+    assert isinstance(first, FormObjects)
+    now: dict[bytes, Opened] = {}
     assert _opened(pdf, before, now) is first
-    assert _opened(pdf, before, now) is not first
+    assert _opened(pdf, before, now) is first
     assert now == {pdf: first}
 
 
