@@ -226,6 +226,13 @@ def _add(writer: PdfWriter, pages: Opened | PageObject) -> None:
             writer.add_page(page)
 
 
+def open_ahead(pdf: bytes, renderer: Renderer) -> None:
+    """Read a form's PDF as the binding will (`_opened`) before the binding, while the
+    renderers lay out other forms: the binding finds it in `renderer.bound_forms`."""
+    if pdf not in renderer.bound_forms:
+        renderer.bound_forms[pdf] = _opened(pdf, {}, {})
+
+
 def _opened(pdf: bytes, before: dict[bytes, Opened], opened: dict[bytes, Opened]
             ) -> Opened:
     """The form's objects, those the binding `before` made when it had the same bytes

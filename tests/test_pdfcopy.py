@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
+from pipeline import dossier
 from pipeline.assemble import _opened
 from pipeline.dossier import BuildResult
 from pipeline.pdfcopy import FormObjects, NotCopyable
 from pipeline.pdfdigest import pages_digest, write_identified
+from pipeline.render import Renderer
+from tests.conftest import CHI_BO
 
 FORMS = ("muc-09-qd-xep-loai-dang-vien.pdf", "muc-04-bao-cao-kiem-diem-tap-the.pdf")
 
@@ -90,3 +93,15 @@ def test_pdfs_it_does_not_take_are_bound_as_read(forms: list[bytes]) -> None:
     with pytest.raises(NotCopyable):
         FormObjects(read(rotated))
     assert isinstance(_opened(rotated, {}, {}), PdfReader)
+
+
+def test_the_forms_the_dossier_binds_are_read_before_the_binding() -> None:
+    """dossier.render_forms reads each form the binding will take as it comes in
+    (assemble.open_ahead), and no other: the others are never bound."""
+    profile = dossier.unit_profile(CHI_BO, None)
+    unit = dossier.load_for(CHI_BO, profile)
+    plan = dossier.plan_forms(unit, profile, dossier.assess(unit, profile))[:3]
+    renderer = Renderer(keep_compiled=True)
+    forms = dossier.render_forms(plan, renderer, 1, bound={dossier._key(plan[1])})
+    assert list(renderer.bound_forms) == [forms[1].pdf]
+    assert isinstance(renderer.bound_forms[forms[1].pdf], FormObjects)
