@@ -51,11 +51,12 @@ TAG_SIZE = 32
 CUT_MAGIC = b"hoso-cut-2:"
 BUILT_MAGIC = b"hoso-built"  # this unit folder was built with this cache (dossier.py)
 INSPECTED_MAGIC = b"hoso-inspected:"  # an attachment's pages (attachments.py)
+DIGEST_MAGIC = b"hoso-digest:"  # a bound form's digest (assemble._form_digest)
 # Each kind's first bytes; "numbered" is a form's PDF numbered on its own (mau/*.pdf),
 # "image" an attached image on its page (attachments.image_pdf).
 MAGIC = {"pdf": b"%PDF-", "docx": b"PK\x03\x04", "cut": CUT_MAGIC, "numbered": b"%PDF-",
          "built": BUILT_MAGIC, "code": bccache.bc_magic, "inspected": INSPECTED_MAGIC,
-         "image": b"%PDF-"}
+         "image": b"%PDF-", "digest": DIGEST_MAGIC}
 
 
 def cache_folder() -> Path:

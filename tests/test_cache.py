@@ -3,6 +3,7 @@ byte-identical to a cold build, and a corrupt or foreign entry is never used."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -12,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from pipeline import attachments, chunks
+from pipeline import assemble, attachments, chunks
 from pipeline import cache as cache_module
 from pipeline import render as render_module
 from pipeline.cache import FormCache, engine_salt
+from pipeline.check import check_pdf
 from pipeline.chunks import ROW_ATTRIBUTE
 from pipeline.dossier import BuildResult, build
 from pipeline.render import Renderer
@@ -584,3 +586,33 @@ def tamper(cache: Path, kind: str) -> None:
         data = bytearray(entry.read_bytes())
         data[-2] ^= 0xFF
         entry.write_bytes(bytes(data))
+
+
+def test_a_rebuild_takes_the_digests_of_forms_bound_at_the_same_page_from_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built_chi_bo: BuildResult) -> None:
+    """assemble._form_digest: a form's digest follows from its PDF, its first page and
+    the overlays; `hoso check` confirms every digest of a build that took them."""
+    monkeypatch.setenv("HOSO_CACHE_DIR", str(tmp_path / "cache"))
+    digested: list[int] = []
+    digest = assemble.pages_digest
+
+    def counting(pages: Any) -> str:
+        digested.append(len(pages))
+        return digest(pages)
+
+    monkeypatch.setattr(assemble, "pages_digest", counting)
+    cached_build(CHI_BO, tmp_path / "a")
+    manifest = json.loads((tmp_path / "a" / "ho-so.json").read_text(encoding="utf-8"))
+    forms = [i for i in manifest["items"] if i.get("source") == "generated"]
+    assert forms and len(digested) > len(forms)  # the scans' too
+    assert len(list((tmp_path / "cache").glob("*/*.digest"))) == len(forms)
+    computed = len(digested)
+    cached_build(CHI_BO, tmp_path / "b")
+    assert len(digested) == computed + (computed - len(forms))  # the scans' only
+    tamper(tmp_path / "cache", "digest")  # discarded, and computed again
+    cached_build(CHI_BO, tmp_path / "c")
+    assert len(digested) == 3 * computed - len(forms)
+    for out in ("a", "b", "c"):
+        assert (tmp_path / out / "ho-so.pdf").read_bytes() == \
+            (built_chi_bo.out / "ho-so.pdf").read_bytes()
+        assert check_pdf(tmp_path / out / "ho-so.pdf").complete

@@ -129,7 +129,9 @@ def test_a_rebuild_takes_the_digests_of_forms_bound_at_the_same_pages(
         tmp_path: Path, unit_copy: Copy, monkeypatch: pytest.MonkeyPatch) -> None:
     """The manifest's digest of a form comes from the last binding when the form is
     bound at the same page (assemble._with_digests); every form after an attachment
-    that grew a page moved, and the check of the file finds each digest right."""
+    that grew a page moved, and the check of the file finds each digest right. (A cache
+    of its own: the session's may hold the digests of forms at the pages they move to.)"""
+    monkeypatch.setenv("HOSO_CACHE_DIR", str(tmp_path / "cache"))
     unit = unit_copy(CHI_BO)
     report = unit / "dinh-kem" / "02-bao-cao-tong-ket.pdf"
     writer = PdfWriter(clone_from=PdfReader(report))
