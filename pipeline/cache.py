@@ -66,14 +66,16 @@ def cache_folder() -> Path:
 
 def engine_salt(stylesheet: str) -> bytes:
     """What every key shares: the stylesheet, the fonts, the engines' versions and how
-    long lists are cut into windows (a form laid out in other windows is the same pages
-    in other bytes, and a cached window says how many rows the next one takes)."""
+    long lists are cut into windows and joined (a form laid out in other windows, or
+    joined otherwise, is the same pages in other bytes, and a cached window says how
+    many rows the next one takes)."""
     digest = hashlib.sha256()
     # The installed versions, read without importing WeasyPrint (0.4 s): a rebuild
     # whose forms are all cached never loads it.
     for part in (__version__, metadata.version("weasyprint"), metadata.version("pydyf"),
                  str(ctypes.util.find_library("harfbuzz-subset")),
-                 f"windows of {chunks.WINDOW_PAGES} pages", chunks.SHORT_LISTS, stylesheet):
+                 f"windows of {chunks.WINDOW_PAGES} pages", chunks.SHORT_LISTS, chunks.JOINED,
+                 stylesheet):
         digest.update(part.encode("utf-8") + b"\0")
     for font in sorted(FONTS.glob("*.ttf")):
         digest.update(font.name.encode("utf-8") + hashlib.sha256(font.read_bytes()).digest())

@@ -37,6 +37,7 @@ watch: the decision 107 -> 74 ms).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Callable, Iterator
@@ -226,6 +227,7 @@ def lay_out_then_cut(rows: RowList, lay_out: Layout, write: Write,
 
 
 SHORT_LISTS = "short lists cut after one layout"  # in every cache key (cache.engine_salt)
+JOINED = "windows joined from their objects"  # in every cache key (cache.engine_salt)
 # Before the HTML of a window cut after one layout, in its key only: the windows of long
 # lists (`lay_out_in_windows`) say how many rows the next takes in another way.
 CUT_AFTER_LAYOUT = "<!--hoso:cut after layout-->"
@@ -290,28 +292,54 @@ def _first_row(page: Any) -> int | None:
 
 def join_pdfs(pdfs: list[bytes]) -> bytes:
     """One PDF of the windows' pages, with the first window's title and outline; its
-    identifier is a digest of the parts, so the same windows give the same bytes."""
+    identifier is a digest of the parts, so the same windows give the same bytes.
+
+    The first window is appended by pypdf, with its outline; every other one is placed
+    from its objects (pipeline/pdfcopy.py), serialised once: a renderer kept between
+    builds joins a long list again after a one-member change without writing the
+    windows that did not change again (1,000 members' decision list: 42 windows)."""
     if len(pdfs) == 1:
         return pdfs[0]
     # pypdf is loaded here, not with the module: a renderer forked before the main
     # process loads it (pipeline/zygote.py) needs it for long lists only.
     from pypdf import PdfReader, PdfWriter
 
+    from pipeline.pdfcopy import FormObjects
     from pipeline.pdfdigest import write_identified
 
     writer = PdfWriter()
-    joined: set[bytes] = set()
+    appended: set[int] = set()
     for index, data in enumerate(pdfs):
-        # A part joined twice here gets a reader of its own the second time: the writer
-        # would take a reader's page added twice for the same page.
-        reader = _OPENED.pop(data, None) if data not in joined else None
-        reader = reader or PdfReader(io.BytesIO(data))
-        joined.add(data)
-        _keep_opened(data, reader)
-        writer.append(reader, import_outline=index == 0)
-        if index == 0 and reader.metadata:
-            writer.add_metadata(dict(reader.metadata))
+        part = _opened_part(data, first=index == 0)
+        if isinstance(part, FormObjects):
+            part.place(writer)
+            continue
+        if id(part) in appended:  # the writer would take the page it added for the same
+            part = PdfReader(io.BytesIO(data))
+        appended.add(id(part))
+        writer.append(part, import_outline=index == 0)
+        if index == 0 and part.metadata:
+            writer.add_metadata(dict(part.metadata))
     return write_identified(writer, b"".join(pdfs))
+
+
+def _opened_part(data: bytes, first: bool) -> Any:
+    """The window parsed, as the join kept it: a pypdf reader for the first window
+    (appended, outline and all), its objects (pdfcopy.FormObjects) for the others, or
+    a reader when they cannot be taken (pdfcopy.NotCopyable)."""
+    from pypdf import PdfReader
+
+    from pipeline.pdfcopy import FormObjects, NotCopyable
+
+    known = _OPENED.pop(data, None)
+    reader = known.reader if isinstance(known, FormObjects) else known
+    reader = reader or PdfReader(io.BytesIO(data))
+    part = known if isinstance(known, FormObjects) else reader
+    if not first and not isinstance(part, FormObjects):
+        with contextlib.suppress(NotCopyable):
+            part = FormObjects(reader)
+    _keep_opened(data, part)
+    return reader if first else part
 
 
 # The parts joined lately, parsed (pypdf readers), the newest last: a renderer kept

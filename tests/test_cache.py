@@ -367,7 +367,7 @@ def test_renderers_of_a_killed_job_end_themselves(start: str, processes: int) ->
         time.sleep(0.2)
         workers = [pid for pid in _descendants(job.pid)  # not spawn's resource tracker
                    if "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text()]
-    assert len(workers) == processes
+    assert len(workers) >= processes  # spawned, the second may have come already
     os.kill(job.pid, signal.SIGKILL)
     job.join()
     deadline = time.monotonic() + 20

@@ -27,6 +27,7 @@ from pipeline.chunks import (
     split_sections,
 )
 from pipeline.forms import FormDoc
+from pipeline.pdfdigest import pages_digest
 from pipeline.render import CachedWindows, Renderer
 from tests.conftest import CHI_BO, DANG_BO
 
@@ -428,6 +429,13 @@ def test_a_kept_renderer_parses_only_the_new_parts_of_a_list_it_joins_again(
     doubled = chunks.join_pdfs([parts[0], parts[0]])  # the same part twice: two readers
     one = len(PdfReader(io.BytesIO(parts[0])).pages)
     assert len(PdfReader(io.BytesIO(doubled)).pages) == 2 * one
+    # the parts' pages (the first appended, the others placed from their objects), and
+    # the first part's title in the outline
+    joined, first = PdfReader(io.BytesIO(fresh)), PdfReader(io.BytesIO(parts[0]))
+    assert pages_digest(joined.pages) == pages_digest(
+        [page for part in parts for page in PdfReader(io.BytesIO(part)).pages])
+    assert [item.title for item in joined.outline] == [item.title for item in first.outline]
+    assert len(joined.outline) == 1
 
 
 def test_the_form_cache_keeps_windows_and_windows_without_a_cut(tmp_path: Path) -> None:
