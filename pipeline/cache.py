@@ -73,6 +73,7 @@ def engine_salt(stylesheet: str) -> bytes:
     # The installed versions, read without importing WeasyPrint (0.4 s): a rebuild
     # whose forms are all cached never loads it.
     for part in (__version__, metadata.version("weasyprint"), metadata.version("pydyf"),
+                 metadata.version("pikepdf"),
                  str(ctypes.util.find_library("harfbuzz-subset")),
                  f"windows of {chunks.WINDOW_PAGES} pages", chunks.SHORT_LISTS, chunks.JOINED,
                  stylesheet):

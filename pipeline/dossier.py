@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from pipeline import chunks
 from pipeline.cache import BUILT_MAGIC, FormCache, cache_folder, engine_salt
 from pipeline.errors import HosoError, InputError, Problem
 from pipeline.forms import FormDoc, FormRequest, build_form
@@ -664,8 +663,7 @@ def _start_worker(cache: FormCache | None, load_engine: bool, parent: int,
     interrupted on its own would only print a traceback. A worker whose `parent` is
     gone (a web job killed with SIGKILL) ends itself: nothing else would, as it holds
     both ends of its own task pipe. A renderer `kept` between builds (pipeline/watch.py)
-    rehearses once if it is given nothing to lay out at first (`_rehearse_when_idle`),
-    and keeps the parts of long lists it joined, parsed (chunks.join_pdfs)."""
+    rehearses once if it is given nothing to lay out at first (`_rehearse_when_idle`)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -675,7 +673,6 @@ def _start_worker(cache: FormCache | None, load_engine: bool, parent: int,
     if _WORKER is None:  # else made by the zygote this worker was forked from
         _prepare_worker(cache, load_engine)
     if kept:
-        chunks.keep_joined_parts()
         threading.Thread(target=_rehearse_when_idle, daemon=True,
                          name="hoso-rehearsal").start()
 

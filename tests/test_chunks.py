@@ -397,45 +397,27 @@ def test_a_kept_window_that_leads_back_is_laid_out_again_not_followed() -> None:
     assert pages_of(windows) == pages_of([fake_layout([1, 2, 3] * 8)(rows.window(0, 24))])
 
 
-def test_a_kept_renderer_parses_only_the_new_parts_of_a_list_it_joins_again(
-        renderer: Renderer, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pypdf
-
+def test_joined_windows_are_the_parts_pages_under_the_first_parts_title(
+        renderer: Renderer) -> None:
+    """chunks.join_pdfs (qpdf): every part's pages in order, the first part's outline and
+    title, and the same bytes for the same parts, a part given twice included."""
     rows = split_rows(member_list(renderer))
     assert rows is not None
-    parts = [renderer._write(renderer._lay_out(rows.window(start, start + 10)))
-             for start in range(0, 40, 10)]
-    opened: list[bytes] = []
-
-    class Counted(pypdf.PdfReader):
-        def __init__(self, stream: Any, *args: Any, **kwargs: Any) -> None:
-            opened.append(stream.getvalue())
-            super().__init__(stream, *args, **kwargs)
-
-    monkeypatch.setattr(pypdf, "PdfReader", Counted)
-    monkeypatch.setattr(chunks, "_OPENED", {})
-    monkeypatch.setattr(chunks, "_keep_bytes", 0)
-    fresh = chunks.join_pdfs(parts)
-    assert chunks._OPENED == {}  # a one-off build keeps nothing
-    chunks.keep_joined_parts()
-    chunks.join_pdfs(parts)
-    opened.clear()
-    changed = [*parts[:3], renderer._write(renderer._lay_out(rows.window(30, 41)))]
-    again = chunks.join_pdfs(changed)
-    assert opened == [changed[3]]  # the new window only
-    monkeypatch.setattr(chunks, "_OPENED", {})
-    assert again == chunks.join_pdfs(changed)  # the bytes of a join from scratch
-    assert chunks.join_pdfs(parts) == fresh
-    doubled = chunks.join_pdfs([parts[0], parts[0]])  # the same part twice: two readers
-    one = len(PdfReader(io.BytesIO(parts[0])).pages)
-    assert len(PdfReader(io.BytesIO(doubled)).pages) == 2 * one
-    # the parts' pages (the first appended, the others placed from their objects), and
-    # the first part's title in the outline
-    joined, first = PdfReader(io.BytesIO(fresh)), PdfReader(io.BytesIO(parts[0]))
-    assert pages_digest(joined.pages) == pages_digest(
+    lead = renderer._write(renderer._lay_out(member_list(renderer)))  # has the title
+    parts = [lead] + [renderer._write(renderer._lay_out(rows.window(start, start + 10)))
+                      for start in range(0, 40, 10)]
+    joined = chunks.join_pdfs(parts)
+    assert joined == chunks.join_pdfs(list(parts))
+    read, first = PdfReader(io.BytesIO(joined)), PdfReader(io.BytesIO(parts[0]))
+    assert pages_digest(read.pages) == pages_digest(
         [page for part in parts for page in PdfReader(io.BytesIO(part)).pages])
-    assert [item.title for item in joined.outline] == [item.title for item in first.outline]
-    assert len(joined.outline) == 1
+    assert [item.title for item in read.outline] == [item.title for item in first.outline]
+    assert len(read.outline) == 1 and read.metadata.title == first.metadata.title
+    assert read.get_destination_page_number(read.outline[0]) == 0
+    doubled = chunks.join_pdfs([parts[1], parts[1]])
+    one = PdfReader(io.BytesIO(parts[1])).pages
+    assert pages_digest(PdfReader(io.BytesIO(doubled)).pages) == pages_digest([*one, *one])
+    assert chunks.join_pdfs([parts[1]]) == parts[1]
 
 
 def test_the_form_cache_keeps_windows_and_windows_without_a_cut(tmp_path: Path) -> None:
