@@ -7,16 +7,18 @@ No traceback is shown unless -v is given.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -66,16 +68,39 @@ def entry() -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code = main(standalone_mode=False)
+    except SystemExit as done:  # each command ends so (_act)
+        code = done.code
     except click.ClickException as error:  # a usage error: exit 2 with click's message
         error.show()
-        sys.exit(error.exit_code)
+        code = error.exit_code
     except (KeyboardInterrupt, click.exceptions.Abort):  # click turns Ctrl-C into Abort
         click.echo("Đã dừng (Ctrl-C).", err=True)
-        sys.exit(INTERRUPTED)
+        code = INTERRUPTED
     except Terminated:
         click.echo("Đã dừng (SIGTERM).", err=True)
-        sys.exit(TERMINATED)
-    sys.exit(code if isinstance(code, int) else 0)
+        code = TERMINATED
+    if isinstance(code, str):  # as Python ends with sys.exit("…")
+        click.echo(code, err=True)
+    leave(code if isinstance(code, int) else 1 if code else 0)
+
+
+def leave(code: int) -> NoReturn:
+    """End the process now that its work is done: what it wrote is written and synced,
+    its renderers have ended. Python's own ending frees every object of the build one by
+    one (0.07 s of a one-member rebuild of the đảng bộ sample, 0.1 s of 1,000 members');
+    the streams are flushed and the log handlers closed first. A process with a child
+    or a thread still running ends as Python ends it, which waits for them."""
+    processes = sys.modules.get("multiprocessing")
+    others = [t for t in threading.enumerate()
+              if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if others or (processes is not None and processes.active_children()):
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a reader gone away (hoso … | head)
+            stream.flush()
+    if "logging" in sys.modules:  # loaded by a library, its handlers flushed
+        sys.modules["logging"].shutdown()
+    os._exit(code)
 
 
 def _run(verbose: bool, action: Callable[[], int]) -> None:

@@ -154,3 +154,41 @@ def test_help_and_usage_errors_speak_vietnamese() -> None:
     assert code == 2 and "Có phải ý bạn là 'build'?" in output
     code, output = run("init", "x", "--type", "sai")
     assert code == 2 and "không phải một trong" in output
+
+
+LEAVE = """
+import multiprocessing, os, sys, time
+from pathlib import Path
+from pipeline.cli import leave
+
+def child(path):
+    os.close(1), os.close(2)  # the test hears the parent's end, not this child's
+    time.sleep(0.5)
+    Path(path).write_text("done")
+
+if __name__ == "__main__":
+    if sys.argv[1] == "child":
+        multiprocessing.get_context("fork").Process(target=child, args=(sys.argv[2],)).start()
+    print("không xuống dòng", end="")
+    leave(3)
+"""
+
+
+@pytest.mark.parametrize("case", ["alone", "child"])
+def test_leaving_flushes_what_was_said_and_waits_for_children(tmp_path: Path,
+                                                              case: str) -> None:
+    """cli.leave ends the process without Python's own ending (os._exit), after flushing
+    its output; a process with a child still running ends as Python ends it, once the
+    child has."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "leave.py"
+    script.write_text(LEAVE, encoding="utf-8")
+    marker = tmp_path / "child-done"
+    done = subprocess.run([sys.executable, str(script), case, str(marker)],
+                          capture_output=True, text=True, encoding="utf-8", check=False,
+                          cwd=Path(__file__).parent.parent)
+    assert done.returncode == 3
+    assert done.stdout == "không xuống dòng"
+    assert marker.exists() == (case == "child")
