@@ -36,6 +36,8 @@ from pypdf.generic import (
     StreamObject,
 )
 
+from pipeline.pdfjoin import renumbered
+
 SLOT = re.compile(rb"\x00(\d+)\x00")  # a string never writes \x00 bare: pypdf escapes it
 
 
@@ -117,12 +119,12 @@ class FormObjects:
     def _head(self, source: PdfObject) -> bytes:
         buffer = io.BytesIO()
         if isinstance(source, StreamObject):
-            head = DictionaryObject({NameObject(k): _slotted(v, self._slot_of)
+            head = DictionaryObject({NameObject(k): renumbered(v, self._slot_of)
                                      for k, v in source.items() if k != "/Length"})
             head[NameObject("/Length")] = NumberObject(len(source._data))
             head.write_to_stream(buffer)
         else:
-            _slotted(source, self._slot_of).write_to_stream(buffer)
+            renumbered(source, self._slot_of).write_to_stream(buffer)
         return buffer.getvalue()
 
     def _slot_of(self, reference: IndirectObject) -> PdfObject:
@@ -138,15 +140,15 @@ class FormObjects:
 
         written = self._written_at(base)
         for index, source in enumerate(self.sources):
-            if index in self.live:
-                copy = _slotted(source, reference, skip_parent=index < self.page_count)
-                if index < self.page_count:
-                    page = PageObject(writer)
-                    page.update(cast(DictionaryObject, copy))
-                    copy = page
-                writer._objects.append(copy)
-            else:
-                writer._objects.append(written[index])
+            if index >= self.page_count:
+                writer._objects.append(renumbered(source, reference) if index in self.live
+                                       else written[index])
+                continue
+            page = PageObject(writer)  # its /Parent: the writer's page tree, below
+            page.update(cast(DictionaryObject, renumbered(DictionaryObject(
+                {k: v for k, v in cast(DictionaryObject, source).items() if k != "/Parent"}),
+                reference)))
+            writer._objects.append(page)
         pages = [cast(PageObject, writer._objects[base - 1 + i]) for i in range(self.page_count)]
         for index, page in enumerate(pages):
             page.indirect_reference = IndirectObject(base + index, 0, writer)
@@ -182,25 +184,6 @@ def _visit(value: PdfObject, number: Any, top: bool = False) -> None:
     elif isinstance(value, ArrayObject):
         for item in value:
             _visit(item, number)
-
-
-def _slotted(value: PdfObject, reference: Any, skip_parent: bool = False) -> Any:
-    """`value` rebuilt with each reference replaced by `reference(it)`."""
-    if isinstance(value, IndirectObject):
-        return reference(value)
-    if isinstance(value, StreamObject):
-        stream = EncodedStreamObject() if isinstance(value, EncodedStreamObject) \
-            else DecodedStreamObject()
-        stream._data = value._data
-        stream.update({NameObject(k): _slotted(v, reference) for k, v in value.items()})
-        return stream
-    if isinstance(value, DictionaryObject):
-        return DictionaryObject({NameObject(k): _slotted(v, reference)
-                                 for k, v in value.items()
-                                 if not (skip_parent and k == "/Parent")})
-    if isinstance(value, ArrayObject):
-        return ArrayObject(_slotted(v, reference) for v in value)
-    return value
 
 
 class _WrittenDictionary(DictionaryObject):
