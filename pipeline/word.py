@@ -20,7 +20,6 @@ from docx.opc.pkgreader import PackageReader
 from docx.package import Package
 from docxtpl import DocxTemplate
 from jinja2 import Environment
-from lxml import etree
 
 from pipeline.docx_writer import keep_signature_with_body
 from pipeline.zipout import word_file_bytes
@@ -89,43 +88,6 @@ class PatchedOnce(DocxTemplate):
             return xml
         return str(super().resolve_listing(xml))
 
-    def fix_tables(self, xml: str) -> Any:
-        """docxtpl's, with a table's rows measured by lxml (`_grid_fits`), not walked
-        cell by cell in Python (1,000 members' decision list: 60 -> 5 ms). A grid that
-        fits every row (a list's rows are the template's row, over and over) is left
-        as it is, as docxtpl leaves it; any other table is fixed by docxtpl itself."""
-        tree = etree.fromstring(xml, parser=etree.XMLParser(recover=True))
-        tables = list(tree.iter(_TBL))
-        if tree.nsmap.get("w") != WORD_NAMESPACE or not all(map(_grid_fits, tables)) \
-                or any(next(table.iterancestors(_TBL), None) is not None for table in tables):
-            return super().fix_tables(xml)  # a table in a table: its rows count twice there
-        return tree
-
 
 # A text element holding what docxtpl's resolve_listing rewrites (text has no "<").
 SPECIAL_IN_TEXT = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
-
-
-WORD_NAMESPACE = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_W = {"w": WORD_NAMESPACE}
-_TBL, _TR = f"{{{WORD_NAMESPACE}}}tbl", f"{{{WORD_NAMESPACE}}}tr"
-# Whether a row of the table (its own rows) has more cells than $n; the columns a row
-# spans. Evaluated by lxml: docxtpl's walk over every cell in Python took 60 ms of the
-# 1,000-member decision list's Word file.
-_WIDER_ROW = etree.XPath("boolean(w:tr[count(w:tc) > $n])", namespaces=_W)
-_WRAPPED_ROW = etree.XPath("boolean(*[not(self::w:tr)]//w:tr)", namespaces=_W)  # in a w:sdt
-_SPANS = etree.XPath("sum(w:tc/w:tcPr/w:gridSpan/@w:val)"
-                     " + count(w:tc[not(w:tcPr/w:gridSpan)])", namespaces=_W)
-
-
-def _grid_fits(table: Any) -> bool:
-    """Whether docxtpl's fix_tables leaves the table's grid as it is: no row has more
-    cells than the grid has columns, and a row spans them all. A table with rows that
-    are not its children is not judged here."""
-    grid = table.find(f"{{{WORD_NAMESPACE}}}tblGrid")
-    rows = table.findall(_TR)
-    if grid is None or not rows or _WRAPPED_ROW(table):
-        return False
-    columns = len(grid.findall(f"{{{WORD_NAMESPACE}}}gridCol"))
-    # a span that is not a number spans nothing: docxtpl is left to meet it
-    return not _WIDER_ROW(table, n=columns) and any(_SPANS(row) >= columns for row in rows)

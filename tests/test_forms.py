@@ -23,7 +23,6 @@ from pipeline.errors import InputError
 from pipeline.load import load_unit
 from pipeline.paths import FONTS
 from pipeline.render import Renderer
-from pipeline.word import WORD_NAMESPACE
 from tests.conftest import CHI_BO, DANG_BO
 
 Copy = Callable[..., Path]
@@ -488,42 +487,3 @@ def test_untouched_template_parts_are_kept_as_python_docx_wrote_them() -> None:
                 assert kept[part.partname].blob == part.blob, (template.name, part.partname)
                 checked += 1
     assert checked >= 2 * len(list(DOCX_TEMPLATES.glob("*.docx")))  # styles, settings
-
-
-def _table(grid: int, rows: list[list[int]]) -> str:
-    """A document with one table: `grid` columns; each row's cells, by their spans."""
-    cells = ["".join(f'<w:tc><w:tcPr><w:gridSpan w:val="{s}"/></w:tcPr><w:p/></w:tc>'
-                     if s > 1 else "<w:tc><w:p/></w:tc>" for s in row) for row in rows]
-    return (f'<w:document xmlns:w="{WORD_NAMESPACE}"><w:body><w:tbl><w:tblGrid>'
-            + '<w:gridCol w:w="1000"/>' * grid + "</w:tblGrid>"
-            + "".join(f"<w:tr>{c}</w:tr>" for c in cells) + "</w:tbl></w:body></w:document>")
-
-
-NESTED = _table(3, [[1, 1, 1]]).replace(  # a table of 4 columns in the first cell
-    "<w:tc><w:p/></w:tc>", "<w:tc>" + _table(4, [[1, 1, 1, 1]]).split("<w:body>")[1]
-    .split("</w:body>")[0] + "<w:p/></w:tc>", 1)
-WRAPPED = _table(2, [[1, 1], [1, 1, 1]]).replace(  # a wider row in a content control
-    "<w:tr><w:tc><w:p/></w:tc><w:tc><w:p/></w:tc><w:tc>",
-    "<w:sdt><w:sdtContent><w:tr><w:tc><w:p/></w:tc><w:tc><w:p/></w:tc><w:tc>"
-).replace("</w:tr></w:tbl>", "</w:tr></w:sdtContent></w:sdt></w:tbl>")
-
-
-@pytest.mark.parametrize("xml", [
-    _table(3, [[1, 1, 1]] * 50),  # a list: what every template has
-    _table(3, [[2, 1], [1, 1, 1]]),  # spans that fit
-    _table(3, [[1, 1, 1, 1], [1, 1, 1]]),  # a row wider than the grid: columns added
-    _table(4, [[1, 1], [2, 1]]),  # a grid wider than every row: columns removed
-    _table(2, []),  # no rows
-    NESTED, WRAPPED,  # rows that docxtpl counts and that are not the table's own
-])
-def test_word_tables_are_fixed_as_docxtpl_fixes_them(xml: str) -> None:
-    """word.PatchedOnce.fix_tables leaves a grid that fits its rows as it is, and lets
-    docxtpl fix any other: the same tree as docxtpl's own."""
-    from docxtpl import DocxTemplate
-    from lxml import etree
-
-    from pipeline.word import PatchedOnce
-
-    ours = PatchedOnce.fix_tables(PatchedOnce.__new__(PatchedOnce), xml)
-    theirs = DocxTemplate.fix_tables(DocxTemplate.__new__(DocxTemplate), xml)
-    assert etree.tostring(ours) == etree.tostring(theirs)
