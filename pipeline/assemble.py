@@ -267,11 +267,16 @@ def early_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer) -> list[s
 def _placeholder_pages(unit: Unit, parts: Sequence[Part], renderer: Renderer,
                        before: dict[bytes, Opened], opened: dict[bytes, Opened]
                        ) -> list[PageObject]:
+    """The pages standing for missing items, each bound on its own: read, never made
+    into objects (pdfcopy), and kept for the next binding as the forms are."""
     html = _placeholder_html(unit, parts, renderer)
     if not html:
         return []
-    found = _opened(renderer.cached_pdf(html), before, opened)
-    return list((found.reader if isinstance(found, FormObjects) else found).pages)
+    pdf = renderer.cached_pdf(html)
+    known = opened.get(pdf) or before.get(pdf)
+    reader = known.reader if isinstance(known, FormObjects) else known
+    opened[pdf] = reader = reader or PdfReader(io.BytesIO(pdf))
+    return list(reader.pages)
 
 
 def _placeholder_html(unit: Unit, parts: Sequence[Part], renderer: Renderer) -> str | None:

@@ -105,14 +105,11 @@ class FormObjects:
             index for index, source in enumerate(self.sources)
             if not isinstance(source, (DictionaryObject, ArrayObject))}
         for page in self.sources[:self.page_count]:
-            resources = cast(DictionaryObject, page).raw_get("/Resources") \
-                if "/Resources" in cast(DictionaryObject, page) else None
-            if isinstance(resources, IndirectObject):
+            resources = _reference(page, "/Resources")
+            if resources is not None:
                 live.add(self._index[(resources.idnum, resources.generation)])
-                inner = resources.get_object()
-                xobjects = cast(DictionaryObject, inner).raw_get("/XObject") \
-                    if isinstance(inner, DictionaryObject) and "/XObject" in inner else None
-                if isinstance(xobjects, IndirectObject):
+                xobjects = _reference(resources.get_object(), "/XObject")
+                if xobjects is not None:
                     live.add(self._index[(xobjects.idnum, xobjects.generation)])
         return frozenset(live)
 
@@ -139,19 +136,20 @@ class FormObjects:
             return IndirectObject(base + self._index[(ref.idnum, ref.generation)], 0, writer)
 
         written = self._written_at(base)
+        pages = []
         for index, source in enumerate(self.sources):
             if index >= self.page_count:
                 writer._objects.append(renumbered(source, reference) if index in self.live
                                        else written[index])
                 continue
-            page = PageObject(writer)  # its /Parent: the writer's page tree, below
+            page = PageObject(writer)  # its /Parent: the writer's page tree (_append_page)
             page.update(cast(DictionaryObject, renumbered(DictionaryObject(
                 {k: v for k, v in cast(DictionaryObject, source).items() if k != "/Parent"}),
                 reference)))
             writer._objects.append(page)
-        pages = [cast(PageObject, writer._objects[base - 1 + i]) for i in range(self.page_count)]
-        for index, page in enumerate(pages):
             page.indirect_reference = IndirectObject(base + index, 0, writer)
+            pages.append(page)
+        for page in pages:
             _append_page(writer, page)
         writer.pdf_header = max(writer.pdf_header, self.reader.pdf_header)
         return pages
@@ -170,6 +168,13 @@ class FormObjects:
             written.append(_written(source, data))
         self._written = (base, written)
         return written
+
+
+def _reference(holder: Any, key: str) -> IndirectObject | None:
+    """The reference `holder[key]`, if it is a dictionary holding one there."""
+    value = holder.raw_get(key) if isinstance(holder, DictionaryObject) and key in holder \
+        else None
+    return value if isinstance(value, IndirectObject) else None
 
 
 def _visit(value: PdfObject, number: Any, top: bool = False) -> None:

@@ -173,9 +173,9 @@ class Renderer:
         # (dossier.lent): this process then never loads WeasyPrint.
         self.elsewhere: Callable[[str], Future[bytes]] | None = None
         self.ahead: dict[str, Future[bytes]] = {}  # started elsewhere (lay_out_ahead)
-        # The forms' PDFs of the last binding by this renderer, opened (assemble.bind,
-        # pypdf readers): a rebuild by a kept renderer (pipeline/watch.py) parses only
-        # the forms that changed.
+        # The forms' PDFs of the last binding by this renderer, opened (assemble.bind:
+        # pdfcopy.FormObjects, or pypdf readers): a rebuild by a kept renderer
+        # (pipeline/watch.py) parses and serialises only the forms that changed.
         self.bound_forms: dict[bytes, Any] = {}
         # The digests of the forms' pages in that binding, by page and PDF (assemble.py).
         self.bound_digests: dict[tuple[int | bytes, ...], str] = {}
