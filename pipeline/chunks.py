@@ -162,6 +162,11 @@ def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
     start, size, total = 0, window_rows, len(rows.rows)
     while True:
         stop = min(start + size, total)
+        if stop == total and start > 0:
+            # The rest of the list, and its closing: cut after one layout, so that a
+            # change on its last page lays out that page alone (`lay_out_then_cut`).
+            yield from lay_out_then_cut(rows, lay_out, write, store, first=start)
+            return
         html = rows.window(start, stop)
         window = store.get_window(html) if store else None
         if window is None:
@@ -178,10 +183,13 @@ def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
 
 
 def lay_out_then_cut(rows: RowList, lay_out: Layout, write: Write,
-                     store: WindowStore | None = None) -> list[bytes]:
+                     store: WindowStore | None = None, first: int = 0) -> list[bytes]:
     """The PDFs of a short list's windows, cut where its pages start with a row of their
     own after one layout: a first build lays the list out once, as in one pass, and a
-    rebuild lays out only from the first window that changed to the end.
+    rebuild lays out only from the first window that changed to the end. A long list's
+    last window is cut in the same way, from its `first` row on (`lay_out_in_windows`):
+    the đảng bộ sample's last member changed, the decision list's last page is laid out
+    alone, not its last two.
 
     A page's layout depends on its own rows and on the next row (that did not fit), so
     a window's HTML, and its key, holds the rows from its first to the next window's
@@ -191,7 +199,8 @@ def lay_out_then_cut(rows: RowList, lay_out: Layout, write: Write,
     the layout of the rest are the same bytes (tests/test_chunks.py)."""
     total = len(rows.rows)
     kept: list[tuple[str, Window]] = []  # (key HTML, window) found in the store
-    start, size = 0, store.first_rows(rows.head) if store else None
+    head = rows.head if first == 0 else f"{rows.continued_head}{FROM_ROW}{first}"
+    start, size = first, store.first_rows(head) if store else None
     while store is not None and size is not None:
         key = CUT_AFTER_LAYOUT + rows.window(start, min(start + size, total))
         window = store.get_window(key)
@@ -210,14 +219,15 @@ def lay_out_then_cut(rows: RowList, lay_out: Layout, write: Write,
     made = [Window(write(document.copy(document.pages[first:end])), after, 0)
             for first, end, after in zip(firsts, [*firsts[1:], len(document.pages)],
                                          [*starts[1:], None], strict=True)]
-    # A list of one window is kept as the form (or section) it is: nothing to add.
-    if store is not None and len(kept) + len(made) > 1:
+    # A list of one window is kept as the form (or section) it is: nothing to add. The
+    # rest of a long list is kept whatever it holds: a change before it comes to it.
+    if store is not None and (len(kept) + len(made) > 1 or first > 0):
         if kept:  # the last window kept may lead now to a window of another size
             key, before = kept[-1]
             if before.next_rows != stops[0] - start:
                 store.put_window(key, Window(before.pdf, before.resume, stops[0] - start))
         else:
-            store.put_first_rows(rows.head, stops[0])
+            store.put_first_rows(head, stops[0] - start)
         for index, window in enumerate(made):
             following = stops[index + 1] - starts[index + 1] if index + 1 < len(made) else 0
             store.put_window(CUT_AFTER_LAYOUT + rows.window(starts[index], stops[index]),
@@ -225,11 +235,14 @@ def lay_out_then_cut(rows: RowList, lay_out: Layout, write: Write,
     return [window.pdf for _, window in kept] + [window.pdf for window in made]
 
 
-SHORT_LISTS = "short lists cut after one layout"  # in every cache key (cache.engine_salt)
+# In every cache key (cache.engine_salt).
+SHORT_LISTS = "short lists, and the last window of long ones, cut after one layout"
 JOINED = "windows joined by qpdf"  # in every cache key (cache.engine_salt)
 # Before the HTML of a window cut after one layout, in its key only: the windows of long
 # lists (`lay_out_in_windows`) say how many rows the next takes in another way.
 CUT_AFTER_LAYOUT = "<!--hoso:cut after layout-->"
+# After the head of a long list's last window, in the key of its first window's rows.
+FROM_ROW = "<!--hoso:from row-->"
 
 
 def _page_cuts(pages: list[Any], start: int) -> tuple[list[int], list[int]]:

@@ -277,7 +277,8 @@ def test_later_windows_take_the_rows_of_a_few_pages_and_drop_little(
 
     documents = list(lay_out_in_windows(rows_of(100), counting, lambda d: d,
                                         window_rows=12))
-    assert [len(d.pages) for d in documents] == [1, 3, 3, 3]
+    # the last window holds the rest, cut after its layout into its pages
+    assert [len(d.pages) for d in documents] == [1, 3, 3, 1, 1, 1]
     assert laid_out == [12, 31, 31, 30]  # 3 pages and one row over; the last, the rest
     assert pages_of(documents) == pages_of([layout(rows_of(100).window(0, 100))])
 
@@ -368,6 +369,35 @@ def test_a_rebuild_of_a_short_list_lays_out_from_the_first_changed_window_on() -
         assert pages_of(lay_out_then_cut(rows, counting, lambda d: d, store)) == \
             pages_of(first)
         assert layouts == []  # and the changed list is found whole next time
+
+
+def test_a_change_on_a_long_lists_last_page_lays_out_that_page_alone() -> None:
+    heights = [1] * 105  # 10 rows a page: windows of 12, 21 (2 pages and one over), …
+    layouts: list[str] = []
+
+    def counting(html: str) -> FakeDocument:
+        layouts.append(html)
+        return fake_layout(heights)(html)
+
+    store = DictStore()
+    first = list(lay_out_in_windows(numbered_rows(105), counting, lambda d: d,
+                                    window_rows=12, store=store))
+    one_pass = fake_layout(heights)(numbered_rows(105).window(0, 105))
+    assert pages_of(first) == pages_of([one_pass])
+    # windows from rows 0, 10, 30, 50, 70; the rest from row 90, on pages from 90 and 100
+    for changed, laid_out_from in ((103, 100), (93, 90), (85, 70), (5, 0)):
+        layouts.clear()
+        rows = numbered_rows(105, {changed: f"{changed} (changed)"})
+        again = list(lay_out_in_windows(rows, counting, lambda d: d, window_rows=12,
+                                        store=store))
+        assert pages_of(again) == pages_of(first)
+        # the window that holds the row, and no other: in the rest, from its page on
+        assert first_rows_laid_out(layouts) == [laid_out_from]
+        assert f"{changed} (changed)" in layouts[0]
+        layouts.clear()
+        assert pages_of(list(lay_out_in_windows(rows, counting, lambda d: d, window_rows=12,
+                                                store=store))) == pages_of(first)
+        assert layouts == []
 
 
 def test_a_rebuild_lays_out_nothing_again_not_even_a_window_without_a_cut() -> None:
