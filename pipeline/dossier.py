@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from pipeline.cache import BUILT_MAGIC, FormCache, cache_folder, engine_salt
+from pipeline.chunks import join_pdfs
 from pipeline.errors import HosoError, InputError, Problem
 from pipeline.forms import FormDoc, FormRequest, build_form
 from pipeline.load import load_unit, regime_hint
@@ -682,16 +683,25 @@ def _rehearse_when_idle() -> None:
     form comes within `REHEARSE_AFTER_SECONDS`. A watch started on a warm cache lays out
     nothing in its first build, and its renderers' first forms were slow: WeasyPrint's
     code, fonts and faces are made ready by the first pages a process lays out (the chi
-    bộ sample's first two saves 0.17 and 0.16 s, the next ones 0.13 s). A form that comes
-    meanwhile waits for the rehearsal's end: one renderer lays out one page at a time."""
+    bộ sample's first two saves 0.17 and 0.16 s, the next ones 0.13 s). The pages are
+    then joined as a list's windows are: a renderer's first join took 0.05 s more
+    (loading pikepdf's code; only its module comes from the zygote, `_prepare_worker`).
+    A form that comes meanwhile waits for the rehearsal's end: one renderer lays out one
+    page at a time."""
     if _GIVEN_WORK.wait(REHEARSE_AFTER_SECONDS) or _WORKER is None:
         return  # laying out already: its own forms warm it
     with _LAYING_OUT, contextlib.suppress(Exception):  # a rehearsal, never an error
         if not _GIVEN_WORK.is_set():
-            _WORKER.pdf(_WORKER.html("_tap_duot.html"))
+            pdf = _WORKER.pdf(_WORKER.html("_tap_duot.html"))
+            join_pdfs([pdf, pdf])
 
 
-REHEARSE_AFTER_SECONDS = 1.0
+# A renderer given no form this long after it started is in a build that lays out
+# nothing (from a warm cache): in a cold build the forms are waiting when the zygote
+# forks it. After 1 s, a clerk who saved at once (the benchmark does) met renderers that
+# had not rehearsed: the chi bộ sample's first three saves 0.15-0.16, 0.15-0.16 and
+# 0.10 s, with 0.2 s 0.15-0.17, 0.10-0.11 and 0.09-0.10 s.
+REHEARSE_AFTER_SECONDS = 0.2
 # A renderer's own: only `_render_pdf` and the rehearsal, in renderers, take them.
 _LAYING_OUT = threading.Lock()
 _GIVEN_WORK = threading.Event()
@@ -706,6 +716,10 @@ def _prepare_worker(cache: FormCache | None, load_engine: bool) -> None:
     try:
         if load_engine:
             _WORKER.engine  # noqa: B018
+            # Loaded once for every renderer: each loaded it for its first join of a
+            # list's windows (chunks.join_pdfs), 0.05 s of CPU apiece. A cold build of
+            # the đảng bộ sample: 2.11 -> 2.07 s; the chi bộ sample's 1.47 -> 1.44 s.
+            import pikepdf  # noqa: F401
     except BaseException:
         _WORKER = None
         raise

@@ -187,9 +187,12 @@ def test_the_rehearsal_is_a_portrait_and_a_landscape_page_and_waits_for_no_form(
     monkeypatch.setattr(dossier, "_WORKER", renderer)
     monkeypatch.setattr(dossier, "_GIVEN_WORK", threading.Event())
     monkeypatch.setattr(dossier, "REHEARSE_AFTER_SECONDS", 0.01)
-    monkeypatch.setattr(Renderer, "pdf", lambda self, html: laid_out.append(html) or b"")
+    joined: list[list[bytes]] = []
+    monkeypatch.setattr(Renderer, "pdf", lambda self, html: laid_out.append(html) or b"%")
+    monkeypatch.setattr(dossier, "join_pdfs", lambda pdfs: joined.append(pdfs) or b"")
     dossier._rehearse_when_idle()
     assert len(laid_out) == 1 and "Tập dượt" in laid_out[0]
+    assert joined == [[b"%", b"%"]]  # and joined, as a list's windows are
     pages = PdfReader(io.BytesIO(renderer._write(renderer._lay_out(laid_out[0])))).pages
     assert [page.mediabox.width > page.mediabox.height for page in pages] == [False, True]
     dossier._GIVEN_WORK.set()  # a form came first: no rehearsal
