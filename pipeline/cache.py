@@ -46,9 +46,9 @@ from pipeline.paths import FONTS
 
 DEFAULT_LIMIT = 512 * 1024 * 1024
 TAG_SIZE = 32
-# Where the next piece of a list starts, or a list's page index (render.py); the 3 keeps
-# out the notes of windows (2: they said how many rows the next took; 1: fixed windows).
-CUT_MAGIC = b"hoso-cut-3:"
+# Where the next window of a long list starts and its rows (render.py); the 2 keeps out
+# the cuts of fixed windows, which said only where.
+CUT_MAGIC = b"hoso-cut-2:"
 BUILT_MAGIC = b"hoso-built"  # this unit folder was built with this cache (dossier.py)
 INSPECTED_MAGIC = b"hoso-inspected:"  # an attachment's pages (attachments.py)
 DIGEST_MAGIC = b"hoso-digest:"  # a bound form's digest (assemble._form_digest)
@@ -66,15 +66,16 @@ def cache_folder() -> Path:
 
 def engine_salt(stylesheet: str) -> bytes:
     """What every key shares: the stylesheet, the fonts, the engines' versions and how
-    lists are cut into pieces and joined (a form cut or joined otherwise is the same
-    pages in other bytes)."""
+    long lists are cut into windows and joined (a form laid out in other windows, or
+    joined otherwise, is the same pages in other bytes, and a cached window says how
+    many rows the next one takes)."""
     digest = hashlib.sha256()
     # The installed versions, read without importing WeasyPrint (0.4 s): a rebuild
     # whose forms are all cached never loads it.
     for part in (__version__, metadata.version("weasyprint"), metadata.version("pydyf"),
                  metadata.version("pikepdf"),
                  str(ctypes.util.find_library("harfbuzz-subset")),
-                 chunks.SHORT_LISTS, chunks.JOINED,
+                 f"windows of {chunks.WINDOW_PAGES} pages", chunks.SHORT_LISTS, chunks.JOINED,
                  stylesheet):
         digest.update(part.encode("utf-8") + b"\0")
     for font in sorted(FONTS.glob("*.ttf")):

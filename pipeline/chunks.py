@@ -9,14 +9,12 @@ window, keep its full pages, and start the next window at the first row of the l
 unfinished page. Each page is then laid out from the same row at its top as in one pass,
 so the pages look the same (tests/test_chunks.py compares them pixel by pixel).
 
-The pages are also what a rebuild lays out again. The list's pages are kept one by one
-(`lay_out_by_pages`: a page that starts with a row of its own, with the pages that go on
-from it), with a page index saying where each starts: a one-member change lays out the
-page that shows that member, and the top of the next to see where that one starts; the
-others come from the cache. Windows of two pages laid out about three again for a change
-in the middle of the đảng bộ sample's decision list (0.25 s watched rebuild), and two
-for one on its last page. Fixed windows of 200 rows had laid out 16 pages again for a
-change in the middle of a 1,000-member list, and dropped half a page per window.
+The windows are also what a rebuild lays out again: a one-member change lays out only
+the window that shows that member (the others come from the cache). So each window is
+a few pages: after the first, its rows are those of `WINDOW_PAGES` pages like the last
+full page of the window before, and a few over, so that little is laid out and dropped
+(the unfinished page). Fixed windows of 200 rows laid out 16 pages again for a change in
+the middle of a 1,000-member list, and dropped half a page per window.
 
 A template opts in with HTML comments, which change nothing on the page:
 - `<!--hoso:rows-->` … `<!--hoso:/rows-->` around the rows of the list's `<tbody>`;
@@ -25,9 +23,10 @@ A template opts in with HTML comments, which change nothing on the page:
 The list may be in the form's body, with the form's closing after it; the lead then ends
 before the list (`{% block lead_end %}` in templates/mau/_base.html).
 A form without them is laid out in one pass. A list shorter than two first windows is
-laid out in one pass too, then cut into its pages (a change to the chi bộ sample's last
-member: the decision list's last page, laid out and written in 31 ms instead of both
-pages in 78 ms).
+laid out in one pass too, then cut where its pages start with a row of their own
+(`lay_out_then_cut`): a rebuild lays it out from the window that changed to its end (a
+change to the chi bộ sample's last member: the decision list's last page, laid out and
+written in 31 ms instead of both pages in 78 ms), and a first build lays it out once.
 
 A form may also be cut where a part of it starts on a page of its own: a decision's list
 on its landscape pages (`<!--hoso:section-->`, `split_sections`). Each section is laid
@@ -53,12 +52,12 @@ ROW_START = re.compile(r"(?=<tr[\s>])")
 ROW_ATTRIBUTE = "data-hoso-row"
 # The first window's rows (it also holds the lead, and no page of rows is known yet);
 # a list shorter than two of them is laid out in one pass.
-WINDOW_ROWS = 60
-# Full pages per window after the first, in a first build (`COLD_PAGES`: memory stays
-# flat, and little is laid out and dropped) and where a rebuild lays out pages that
-# moved (`REBUILD_PAGES`).
-COLD_PAGES = 8
-REBUILD_PAGES = 2
+WINDOW_ROWS = 30
+# Full pages per window after the first: a one-member change lays out about this many.
+# Measured in the watch (pipeline/watch.py): 2 made the đảng bộ sample's one-member
+# rebuild 0.34 -> 0.27 s and 250 members' 0.39 -> 0.33 s against 4, with cold builds
+# unchanged; 1 was slower again (more windows to lay out, cut and join).
+WINDOW_PAGES = 2
 
 
 @dataclass(frozen=True)
@@ -126,124 +125,131 @@ Write = Callable[[Any], bytes]  # weasyprint Document → PDF bytes
 
 @dataclass(frozen=True)
 class Window:
-    """A piece of a list, laid out: its pages' PDF and the row the next piece starts
-    with (None: it is the last)."""
+    """A window's full pages, the row the next window starts with (None: the last) and
+    how many rows the next window takes."""
 
     pdf: bytes
     resume: int | None
+    next_rows: int = 0
+
+
+# A window with no clean cut (`_lay_out_window`): the next try is wider. It is kept like
+# a window, so that a rebuild does not lay out again what it cannot cut.
+NO_CUT = Window(b"", None, -1)
 
 
 class WindowStore(Protocol):
-    """Where the pieces laid out before are kept (the form cache, pipeline/cache.py),
-    each under its HTML, and, under the list's head, its page index: the rows of each
-    piece's HTML, by the row the piece starts with."""
+    """Where windows laid out before are kept (the form cache, pipeline/cache.py): a
+    one-member change then lays out only the window that shows that member. A window
+    may be `NO_CUT`."""
 
     def get_window(self, html: str) -> Window | None: ...
 
     def put_window(self, html: str, window: Window) -> None: ...
 
-    def page_index(self, head: str) -> dict[int, int]: ...
+    def first_rows(self, head: str) -> int | None: ...
 
-    def put_page_index(self, head: str, index: dict[int, int]) -> None: ...
-
-
-def lay_out_by_pages(rows: RowList, lay_out: Layout, write: Write,
-                     window_rows: int = WINDOW_ROWS,
-                     store: WindowStore | None = None) -> Iterator[bytes]:
-    """The PDFs of the list's pieces, in order: together, their pages are the form's.
-
-    A piece is a page that starts with a row of its own, with the pages that go on from
-    it (the rest of a tall row, the closing's own page). A page's layout depends on its
-    own rows and on the next one (that did not fit): a piece's HTML, and its key in the
-    store, holds its rows and the next piece's first row, or the rest of the list and
-    what follows it for the last piece.
-
-    The list is laid out a window of rows at a time, so that memory stays flat: the
-    first window has `window_rows` rows, each later one the rows of `COLD_PAGES` pages
-    like the last full page; the pieces of a window are kept but the last, which may be
-    unfinished, and the next window starts with its first row. When the rest of the list
-    is shorter than two windows, it is laid out to its end at once.
-
-    A rebuild follows the page index: it takes each piece from the store until one has
-    changed, lays out that piece's rows again, a few over (its page and the top of the
-    next), and takes the next piece from the store again if it starts where it did. A
-    change that moves the pages after it lays them out too, `REBUILD_PAGES` at a time.
-    The same pages, laid out in one window or another, give the same bytes
-    (tests/test_chunks.py)."""
-    total = len(rows.rows)
-    known = store.page_index(rows.head) if store else {}
-    index: dict[int, int] = {}
-    start, size = 0, window_rows
-    while start < total:
-        kept = _kept_piece(rows, start, known.get(start), store)
-        if kept is not None:
-            index[start] = known[start]
-            yield kept.pdf
-            start = total if kept.resume is None else kept.resume
-            continue
-        if start in known:  # this piece changed: its page again, and the top of the next
-            size = known[start] + max(1, known[start] // 8)
-        document, starts, firsts, to_end = _lay_out_window(rows, start, size, lay_out)
-        pieces = len(starts) if to_end else len(starts) - 1
-        ends = [*firsts[1:], len(document.pages)]
-        whole = start == 0 and to_end and pieces == 1  # kept as the form (or section) is
-        for piece in range(pieces):
-            following = starts[piece + 1] if piece + 1 < len(starts) else None
-            key_stop = total if following is None else following + 1
-            pdf = write(document.copy(document.pages[firsts[piece]:ends[piece]]))
-            if store is not None and not whole:
-                store.put_window(CUT_AFTER_LAYOUT + rows.window(starts[piece], key_stop),
-                                 Window(pdf, following))
-            index[starts[piece]] = key_stop - starts[piece]
-            yield pdf
-        last_full = _rows_on(document.pages[firsts[pieces] - 1]) if pieces < len(starts) \
-            else []
-        start = starts[pieces] if pieces < len(starts) else total
-        size = next_window_rows(len(last_full), REBUILD_PAGES if known else COLD_PAGES)
-    if store is not None and index != known and len(index) > 1:
-        store.put_page_index(rows.head, index)
+    def put_first_rows(self, head: str, rows: int) -> None: ...
 
 
-def _lay_out_window(rows: RowList, start: int, size: int, lay_out: Layout
-                    ) -> tuple[Any, list[int], list[int], bool]:
-    """The layout of `size` rows from `start` (of the rest of the list, if it is shorter
-    than two such windows, then said), with its cuts (`_page_cuts`); wider until a page
-    after the first starts with a row of its own, so that every window makes progress."""
-    total = len(rows.rows)
+def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
+                       window_rows: int = WINDOW_ROWS,
+                       store: WindowStore | None = None) -> Iterator[bytes]:
+    """The PDFs of the successive windows; together their pages are the form's pages.
+    The first window has `window_rows` rows, each later one as many as its predecessor
+    says (`Window.next_rows`), so the windows depend on the HTML alone: a cached window
+    leads to the same next window as one laid out now."""
+    start, size, total = 0, window_rows, len(rows.rows)
     while True:
-        stop = total if total - start < 2 * size else start + size
-        document = lay_out(rows.window(start, stop))
-        starts, firsts = _page_cuts(document.pages, start)
-        if stop == total or len(starts) > 1:
-            return document, starts, firsts, stop == total
-        size *= 2
+        stop = min(start + size, total)
+        if stop == total and start > 0:
+            # The rest of the list, and its closing: cut after one layout, so that a
+            # change on its last page lays out that page alone (`lay_out_then_cut`).
+            yield from lay_out_then_cut(rows, lay_out, write, store, first=start)
+            return
+        html = rows.window(start, stop)
+        window = store.get_window(html) if store else None
+        if window is None:
+            window = _lay_out_window(html, stop == total, start, lay_out, write)
+            if store:
+                store.put_window(html, window)
+        if window is NO_CUT:
+            size *= 2  # no clean cut: a wider window
+            continue
+        yield window.pdf
+        if window.resume is None:
+            return
+        start, size = window.resume, max(window.next_rows, 1)
 
 
-def _kept_piece(rows: RowList, start: int, size: int | None, store: WindowStore | None
-                ) -> Window | None:
-    """The piece starting at row `start`, as kept by an earlier build with `size` rows in
-    its HTML, if its rows are the same now (its key says so)."""
-    if store is None or size is None:
-        return None
-    piece = store.get_window(CUT_AFTER_LAYOUT + rows.window(start, min(start + size,
-                                                                         len(rows.rows))))
-    if piece is None or (piece.resume is not None and piece.resume <= start):
-        return None  # none, or one that leads back (a damaged index): laid out again
-    return piece
+def lay_out_then_cut(rows: RowList, lay_out: Layout, write: Write,
+                     store: WindowStore | None = None, first: int = 0) -> list[bytes]:
+    """The PDFs of a short list's windows, cut where its pages start with a row of their
+    own after one layout: a first build lays the list out once, as in one pass, and a
+    rebuild lays out only from the first window that changed to the end. A long list's
+    last window is cut in the same way, from its `first` row on (`lay_out_in_windows`):
+    the đảng bộ sample's last member changed, the decision list's last page is laid out
+    alone, not its last two.
+
+    A page's layout depends on its own rows and on the next row (that did not fit), so
+    a window's HTML, and its key, holds the rows from its first to the next window's
+    first. Each window kept says where the next starts and how many rows its HTML holds,
+    and the store keeps the size of the first (`first_rows`): a rebuild finds the
+    windows without laying anything out. The same pages written from one layout or from
+    the layout of the rest are the same bytes (tests/test_chunks.py)."""
+    total = len(rows.rows)
+    kept: list[tuple[str, Window]] = []  # (key HTML, window) found in the store
+    head = rows.head if first == 0 else f"{rows.continued_head}{FROM_ROW}{first}"
+    start, size = first, store.first_rows(head) if store else None
+    while store is not None and size is not None:
+        key = CUT_AFTER_LAYOUT + rows.window(start, min(start + size, total))
+        window = store.get_window(key)
+        if window is None or window is NO_CUT:
+            break
+        if window.resume is not None and window.resume <= start:
+            break  # no window leads back: laid out again from here
+        kept.append((key, window))
+        if window.resume is None:
+            return [window.pdf for _, window in kept]
+        start, size = window.resume, window.next_rows
+    document = lay_out(rows.window(start, total))
+    starts, firsts = _page_cuts(document.pages, start)
+    # Each window's HTML ends with the next window's first row; the last, at the end.
+    stops = [*(after + 1 for after in starts[1:]), total]
+    made = [Window(write(document.copy(document.pages[first:end])), after, 0)
+            for first, end, after in zip(firsts, [*firsts[1:], len(document.pages)],
+                                         [*starts[1:], None], strict=True)]
+    # A list of one window is kept as the form (or section) it is: nothing to add. The
+    # rest of a long list is kept whatever it holds: a change before it comes to it.
+    if store is not None and (len(kept) + len(made) > 1 or first > 0):
+        if kept:  # the last window kept may lead now to a window of another size
+            key, before = kept[-1]
+            if before.next_rows != stops[0] - start:
+                store.put_window(key, Window(before.pdf, before.resume, stops[0] - start))
+        else:
+            store.put_first_rows(head, stops[0] - start)
+        for index, window in enumerate(made):
+            following = stops[index + 1] - starts[index + 1] if index + 1 < len(made) else 0
+            store.put_window(CUT_AFTER_LAYOUT + rows.window(starts[index], stops[index]),
+                             Window(window.pdf, window.resume, following))
+    return [window.pdf for _, window in kept] + [window.pdf for window in made]
 
 
 # In every cache key (cache.engine_salt).
-SHORT_LISTS = "lists cut into pages after layout, with a page index"
+SHORT_LISTS = "short lists, and the last window of long ones, cut after one layout"
 JOINED = "windows joined by qpdf"  # in every cache key (cache.engine_salt)
-# Before the HTML of a piece, in its key only.
+# Before the HTML of a window cut after one layout, in its key only: the windows of long
+# lists (`lay_out_in_windows`) say how many rows the next takes in another way.
 CUT_AFTER_LAYOUT = "<!--hoso:cut after layout-->"
+# After the head of a long list's last window, in the key of its first window's rows.
+FROM_ROW = "<!--hoso:from row-->"
 
 
 def _page_cuts(pages: list[Any], start: int) -> tuple[list[int], list[int]]:
-    """Where a layout starting at row `start` is cut into pieces: the first row of each
-    piece and the index of its first page. A piece starts at a page whose first row
+    """Where a layout starting at row `start` is cut into windows: the first row of each
+    window and the index of its first page. A window starts at a page whose first row
     begins there (not one split from the page before); other pages (the closing's own
-    page, the rest of a tall row) stay with the piece before."""
+    page, the rest of a tall row) stay with the window before."""
     starts, firsts = [start], [0]
     rows = [_rows_on(page) for page in pages]
     for index in range(1, len(pages)):
@@ -254,12 +260,29 @@ def _page_cuts(pages: list[Any], start: int) -> tuple[list[int], list[int]]:
     return starts, firsts
 
 
-def next_window_rows(rows_per_page: int, pages: int) -> int:
-    """Rows for `pages` pages holding as many rows as the last full page, and an eighth
-    of a page over: with rows of about that height, the window then ends just past its
-    last full page. Taller rows fill the pages sooner (more is dropped), shorter ones
-    leave the last page unfinished (one page fewer is kept): both stay correct."""
-    return max(1, rows_per_page * pages + max(1, rows_per_page // 8))
+def _lay_out_window(html: str, last: bool, start: int, lay_out: Layout, write: Write
+                    ) -> Window:
+    """Lay out one window and keep its full pages; `NO_CUT` when the last page starts
+    with the window's own first row or inside a row (rows taller than the window), so
+    the caller widens the window and every window makes progress."""
+    document = lay_out(html)
+    if last:
+        return Window(write(document), None)
+    pages = document.pages
+    if len(pages) < 2:
+        return NO_CUT
+    resume, last_full = _first_row(pages[-1]), _rows_on(pages[-2])
+    if resume is None or resume <= start or resume in last_full:
+        return NO_CUT
+    return Window(write(document.copy(pages[:-1])), resume, next_window_rows(len(last_full)))
+
+
+def next_window_rows(rows_per_page: int) -> int:
+    """Rows for `WINDOW_PAGES` pages holding as many rows as the last full page, and an
+    eighth of a page over: with rows of about that height, the window then ends just
+    past its last full page. Taller rows fill the pages sooner (more is dropped), shorter
+    ones leave the last page unfinished (one page fewer is kept): both stay correct."""
+    return rows_per_page * WINDOW_PAGES + max(1, rows_per_page // 8)
 
 
 def _rows_on(page: Any) -> list[int]:
@@ -272,6 +295,11 @@ def _rows_on(page: Any) -> list[int]:
             if number is not None and (not numbers or numbers[-1] != int(number)):
                 numbers.append(int(number))
     return numbers
+
+
+def _first_row(page: Any) -> int | None:
+    rows = _rows_on(page)
+    return rows[0] if rows else None
 
 
 def join_pdfs(pdfs: list[bytes]) -> bytes:

@@ -19,10 +19,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from pipeline.cache import CUT_MAGIC, CompiledTemplates, FormCache, compiled
 from pipeline.chunks import (
+    NO_CUT,
     WINDOW_ROWS,
     Window,
     join_pdfs,
-    lay_out_by_pages,
+    lay_out_in_windows,
+    lay_out_then_cut,
     split_rows,
     split_sections,
 )
@@ -85,9 +87,8 @@ class CompiledOnce(Environment):
 
 
 class CachedWindows:
-    """The pieces of lists (pipeline/chunks.py), kept in the form cache: a piece's PDF
-    under its HTML's key, with where the next piece starts beside it, and a list's page
-    index under its head."""
+    """The windows of long lists (pipeline/chunks.py), kept in the form cache: the
+    window's PDF under its HTML's key, where the next window starts and its rows beside it."""
 
     def __init__(self, cache: FormCache) -> None:
         self.cache = cache
@@ -95,42 +96,44 @@ class CachedWindows:
     def get_window(self, html: str) -> Window | None:
         key = self.cache.key(html)
         cut = self.cache.get(key, "cut")
-        resume = cut.removeprefix(CUT_MAGIC + RESUME_NOTE) if cut else None
-        if resume is None or not (resume == b"" or resume.isdigit()):
+        if cut is None:
             return None
+        if cut == CUT_MAGIC + NO_CUT_NOTE:
+            return NO_CUT
         pdf = self.cache.get(key)
-        return None if pdf is None else Window(pdf, int(resume) if resume else None)
+        if pdf is None:
+            return None
+        resume, _, next_rows = cut.removeprefix(CUT_MAGIC).partition(b",")
+        if not next_rows.isdigit():
+            return None
+        return Window(pdf, int(resume) if resume.isdigit() else None, int(next_rows))
 
     def put_window(self, html: str, window: Window) -> None:
         key = self.cache.key(html)
-        if not self.cache.has(key):  # else the same pages (chunks.py)
+        if window is NO_CUT:  # only the note: there are no pages to keep
+            self.cache.put(key, CUT_MAGIC + NO_CUT_NOTE, "cut")
+            return
+        if not self.cache.has(key):  # else the same pages, with another note (chunks.py)
             self.cache.put(key, window.pdf)
-        resume = b"" if window.resume is None else b"%d" % window.resume
-        self.cache.put(key, CUT_MAGIC + RESUME_NOTE + resume, "cut")
+        resume = "" if window.resume is None else str(window.resume)
+        self.cache.put(key, CUT_MAGIC + f"{resume},{window.next_rows}".encode("ascii"), "cut")
 
-    def page_index(self, head: str) -> dict[int, int]:
-        """The rows of each piece's HTML by its first row, as the last build of the list
-        with this head cut it (chunks.lay_out_by_pages); empty if none did."""
-        note = self.cache.get(self._index_key(head), "cut")
-        pairs = note.removeprefix(CUT_MAGIC + INDEX_NOTE).split(b",") if note else []
-        index: dict[int, int] = {}
-        for pair in pairs:
-            start, _, rows = pair.partition(b":")
-            if not (start.isdigit() and rows.isdigit()):
-                return {}
-            index[int(start)] = int(rows)
-        return index
+    def first_rows(self, head: str) -> int | None:
+        """The rows of a short list's first window (chunks.lay_out_then_cut), kept in
+        the cache under its head."""
+        note = self.cache.get(self._first_key(head), "cut")
+        rows = note.removeprefix(CUT_MAGIC + FIRST_NOTE) if note else b""
+        return int(rows) if rows.isdigit() else None
 
-    def put_page_index(self, head: str, index: dict[int, int]) -> None:
-        pairs = b",".join(b"%d:%d" % item for item in sorted(index.items()))
-        self.cache.put(self._index_key(head), CUT_MAGIC + INDEX_NOTE + pairs, "cut")
+    def put_first_rows(self, head: str, rows: int) -> None:
+        self.cache.put(self._first_key(head), CUT_MAGIC + FIRST_NOTE + b"%d" % rows, "cut")
 
-    def _index_key(self, head: str) -> str:
-        return self.cache.key("hoso:page index of\0" + head)
+    def _first_key(self, head: str) -> str:
+        return self.cache.key("hoso:first window of\0" + head)
 
 
-RESUME_NOTE = b"next:"  # where the next piece starts (none: the last)
-INDEX_NOTE = b"pages:"  # a list's page index: first row:rows of each piece
+NO_CUT_NOTE = b"widen"  # the cut entry of a window without a clean cut (chunks.NO_CUT)
+FIRST_NOTE = b"first:"  # the rows of a short list's first window (chunks.lay_out_then_cut)
 
 
 class Renderer:
@@ -224,10 +227,11 @@ class Renderer:
         if rows is None or not rows.rows:
             return self._write(self._lay_out(html))
         store = CachedWindows(self.cache) if self.cache else None
-        pdf = join_pdfs(list(lay_out_by_pages(rows, self._lay_out, self._write,
-                                              self.window_rows, store)))
-        if len(rows.rows) >= 2 * self.window_rows:
-            return_freed_memory()
+        if len(rows.rows) < 2 * self.window_rows:
+            return join_pdfs(lay_out_then_cut(rows, self._lay_out, self._write, store))
+        pdf = join_pdfs(list(lay_out_in_windows(rows, self._lay_out, self._write,
+                                                self.window_rows, store)))
+        return_freed_memory()
         return pdf
 
     def lay_out_ahead(self, htmls: Iterable[str]) -> None:

@@ -105,7 +105,7 @@ def test_a_long_list_lays_out_again_only_the_window_that_shows_the_change(
         renders: list[str], tmp_path: Path, unit_copy: Copy,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(render_module, "WINDOW_ROWS", 15)
-    monkeypatch.setattr(chunks, "COLD_PAGES", 1)  # 64 members: a window a page
+    monkeypatch.setattr(chunks, "WINDOW_PAGES", 1)  # 64 members: a window a page
     unit = unit_copy(DANG_BO)
     cached_build(unit, tmp_path / "a")
     decision = "<title>Quyết định về việc xếp loại chất lượng đảng viên"
@@ -169,8 +169,8 @@ def test_the_key_changes_with_template_stylesheet_font_and_engine(
         patch.setattr(cache_module, "__version__", "99.0")
         assert engine_salt(css) != salt  # hoso's version (WeasyPrint's likewise)
     with monkeypatch.context() as patch:
-        patch.setattr(chunks, "SHORT_LISTS", chunks.SHORT_LISTS + " otherwise")
-        assert engine_salt(css) != salt  # how lists are cut
+        patch.setattr(chunks, "WINDOW_PAGES", chunks.WINDOW_PAGES + 1)
+        assert engine_salt(css) != salt  # how long lists are cut
     fonts = tmp_path / "fonts"
     shutil.copytree(cache_module.FONTS, fonts)
     monkeypatch.setattr(cache_module, "FONTS", fonts)

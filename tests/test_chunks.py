@@ -17,10 +17,12 @@ from pypdf import PdfReader
 from pipeline import chunks, dossier
 from pipeline.cache import FormCache
 from pipeline.chunks import (
+    NO_CUT,
     ROW_ATTRIBUTE,
     RowList,
     Window,
-    lay_out_by_pages,
+    lay_out_in_windows,
+    lay_out_then_cut,
     split_rows,
     split_sections,
 )
@@ -128,7 +130,7 @@ def test_windows_give_the_pages_of_one_pass_pixel_for_pixel(
     html = sample_form(renderer, form, subject, unit_dir)
     whole = renderer._write(renderer._lay_out(html))  # one pass
     windows = recorded_layouts(monkeypatch)
-    monkeypatch.setattr(chunks, "COLD_PAGES", 1)
+    monkeypatch.setattr(chunks, "WINDOW_PAGES", 1)
     renderer.window_rows = window_rows
     parts = renderer.pdf(html)
     assert len(windows) >= at_least  # the list really was cut
@@ -179,7 +181,7 @@ def test_a_change_to_a_decisions_list_lays_out_the_list_alone(
     assert html.count(post) == 1  # the list's row of that member only
     laid_out.clear()
     changed = cached.pdf(html.replace(post, "Kỹ thuật viên chính"))
-    # the list's last page (chunks.lay_out_by_pages), not the decision before it
+    # the list's last page (chunks.lay_out_then_cut), not the decision before it
     assert len(laid_out) == 1 and "Kỹ thuật viên chính" in laid_out[0]
     assert "QUYẾT ĐỊNH" not in laid_out[0]
     assert changed == Renderer().pdf(html.replace(post, "Kỹ thuật viên chính"))
@@ -253,35 +255,72 @@ def pages_of(documents: list[FakeDocument]) -> list[list[int]]:
             for d in documents for p in d.pages]
 
 
-def by_pages(rows: RowList, layout: chunks.Layout, window_rows: int = 12,
-             store: DictStore | None = None) -> list[FakeDocument]:
-    return list(lay_out_by_pages(rows, layout, lambda d: d, window_rows, store))
-
-
 def test_each_window_keeps_its_full_pages_and_the_next_starts_at_the_cut() -> None:
     heights = [1, 2, 3] * 20
-    documents = by_pages(rows_of(60), fake_layout(heights))
+    documents = list(lay_out_in_windows(rows_of(60), fake_layout(heights), lambda d: d,
+                                        window_rows=12))
     one_pass = fake_layout(heights)(rows_of(60).window(0, 60))
     assert len(documents) > 3
     assert pages_of(documents) == pages_of([one_pass])
-    assert all(len(d.pages) == 1 for d in documents)  # a piece a page
 
 
 def test_later_windows_take_the_rows_of_a_few_pages_and_drop_little(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(chunks, "COLD_PAGES", 3)
+    monkeypatch.setattr(chunks, "WINDOW_PAGES", 3)
     laid_out: list[int] = []
-    layout = fake_layout([1] * 120)  # 10 rows a page
+    layout = fake_layout([1] * 100)  # 10 rows a page
 
     def counting(html: str) -> FakeDocument:
         document = layout(html)
         laid_out.append(sum(len(p._page_box.children) for p in document.pages))
         return document
 
-    documents = by_pages(rows_of(120), counting)
-    # 3 pages and one row over; the rest, shorter than two such windows, at once
-    assert laid_out == [12, 31, 31, 50]
-    assert pages_of(documents) == pages_of([layout(rows_of(120).window(0, 120))])
+    documents = list(lay_out_in_windows(rows_of(100), counting, lambda d: d,
+                                        window_rows=12))
+    # the last window holds the rest, cut after its layout into its pages
+    assert [len(d.pages) for d in documents] == [1, 3, 3, 1, 1, 1]
+    assert laid_out == [12, 31, 31, 30]  # 3 pages and one row over; the last, the rest
+    assert pages_of(documents) == pages_of([layout(rows_of(100).window(0, 100))])
+
+
+def test_a_row_taller_than_the_window_widens_it_and_nothing_is_lost() -> None:
+    heights = [1] * 10 + [25] + [1] * 10  # row 10 spans three pages
+    documents = list(lay_out_in_windows(rows_of(21), fake_layout(heights), lambda d: d,
+                                        window_rows=3))
+    one_pass = fake_layout(heights)(rows_of(21).window(0, 21))
+    assert pages_of(documents) == pages_of([one_pass])
+
+
+class DictStore:
+    """Windows kept in a dict, as the form cache keeps them."""
+
+    def __init__(self) -> None:
+        self.windows: dict[str, Window] = {}
+        self.firsts: dict[str, int] = {}
+
+    def get_window(self, html: str) -> Window | None:
+        return self.windows.get(html)
+
+    def put_window(self, html: str, window: Window) -> None:
+        self.windows[html] = window
+
+    def first_rows(self, head: str) -> int | None:
+        return self.firsts.get(head)
+
+    def put_first_rows(self, head: str, rows: int) -> None:
+        self.firsts[head] = rows
+
+
+def numbered_rows(count: int, changed: dict[int, str] | None = None) -> RowList:
+    """Rows that say their number (or what `changed` says instead), so that a change
+    to one row changes the HTML of the windows that hold it."""
+    cells = [(changed or {}).get(n, str(n)) for n in range(count)]
+    return RowList("<h1>lead</h1><table><tbody>", "<table><tbody>",
+                   tuple(f"<tr><td>{cell}</td></tr>" for cell in cells), "</tbody>")
+
+
+def first_rows_laid_out(layouts: list[str]) -> list[int]:
+    return [int(html.split(ROW_ATTRIBUTE + '="')[1].split('"')[0]) for html in layouts]
 
 
 def test_a_short_list_is_laid_out_once_and_cut_where_a_page_starts_with_its_own_row(
@@ -293,59 +332,18 @@ def test_a_short_list_is_laid_out_once_and_cut_where_a_page_starts_with_its_own_
         layouts.append(html)
         return fake_layout(heights)(html)
 
-    pieces = by_pages(numbered_rows(23), counting)
+    windows = lay_out_then_cut(numbered_rows(23), counting, lambda d: d)
     assert len(layouts) == 1
     one_pass = fake_layout(heights)(numbered_rows(23).window(0, 23))
-    assert pages_of(pieces) == pages_of([one_pass]) == [
+    assert pages_of(windows) == pages_of([one_pass]) == [
         list(range(8)), [8], [8, *range(9, 14)], list(range(14, 23))]
-    # the page that goes on with row 8 stays with the piece that row starts
-    assert [pages_of([w]) for w in pieces] == [
+    # the page that goes on with row 8 stays with the window that row starts
+    assert [pages_of([w]) for w in windows] == [
         [list(range(8))], [[8], [8, *range(9, 14)]], [list(range(14, 23))]]
 
 
-def test_a_row_taller_than_the_window_widens_it_and_nothing_is_lost() -> None:
-    heights = [1] * 10 + [25] + [1] * 10  # row 10 spans three pages
-    documents = by_pages(rows_of(21), fake_layout(heights), window_rows=3)
-    one_pass = fake_layout(heights)(rows_of(21).window(0, 21))
-    assert pages_of(documents) == pages_of([one_pass])
-
-
-class DictStore:
-    """Pieces kept in a dict, as the form cache keeps them."""
-
-    def __init__(self) -> None:
-        self.windows: dict[str, Window] = {}
-        self.indexes: dict[str, dict[int, int]] = {}
-
-    def get_window(self, html: str) -> Window | None:
-        return self.windows.get(html)
-
-    def put_window(self, html: str, window: Window) -> None:
-        self.windows[html] = window
-
-    def page_index(self, head: str) -> dict[int, int]:
-        return dict(self.indexes.get(head, {}))
-
-    def put_page_index(self, head: str, index: dict[int, int]) -> None:
-        self.indexes[head] = dict(index)
-
-
-def numbered_rows(count: int, changed: dict[int, str] | None = None) -> RowList:
-    """Rows that say their number (or what `changed` says instead), so that a change
-    to one row changes the HTML of the pieces that hold it."""
-    cells = [(changed or {}).get(n, str(n)) for n in range(count)]
-    return RowList("<h1>lead</h1><table><tbody>", "<table><tbody>",
-                   tuple(f"<tr><td>{cell}</td></tr>" for cell in cells), "</tbody>")
-
-
-def rows_laid_out(layouts: list[str]) -> list[list[int]]:
-    return [[int(x.split('"')[0]) for x in html.split(ROW_ATTRIBUTE + '="')[1:]]
-            for html in layouts]
-
-
-@pytest.mark.parametrize("count", [24, 105])  # laid out in one window, and in several
-def test_a_rebuild_lays_out_the_changed_page_and_the_top_of_the_next(count: int) -> None:
-    heights = [1, 2, 3] * 35  # pages of 5, 5, 4, 5, … rows
+def test_a_rebuild_of_a_short_list_lays_out_from_the_first_changed_window_on() -> None:
+    heights = [1, 2, 3] * 8  # 24 rows on 6 pages
     layouts: list[str] = []
 
     def counting(html: str) -> FakeDocument:
@@ -353,57 +351,80 @@ def test_a_rebuild_lays_out_the_changed_page_and_the_top_of_the_next(count: int)
         return fake_layout(heights)(html)
 
     store = DictStore()
-    first = by_pages(numbered_rows(count), counting, store=store)
-    one_pass = fake_layout(heights)(numbered_rows(count).window(0, count))
-    assert pages_of(first) == pages_of([one_pass])
-    starts = [int(d.pages[0]._page_box.children[0].element[ROW_ATTRIBUTE]) for d in first]
-    assert starts[:6] == [0, 5, 10, 14, 19, 23]
+    first = lay_out_then_cut(numbered_rows(24), counting, lambda d: d, store)
+    starts = [d.pages[0]._page_box.children[0].element[ROW_ATTRIBUTE] for d in first]
+    assert starts == ["0", "5", "10", "14", "19", "23"]
     layouts.clear()
-    assert pages_of(by_pages(numbered_rows(count), counting, store=store)) == pages_of(first)
-    assert layouts == []  # unchanged: every piece found, none laid out
-    for changed in (count - 1, 12, 14, 0):
-        rows = numbered_rows(count, {changed: f"{changed} (changed)"})
-        # a page's first row is also in the key of the page before (it did not fit there)
-        page = max(start for start in starts if start < changed) if changed else 0
-        again = by_pages(rows, counting, store=store)
+    assert pages_of(lay_out_then_cut(numbered_rows(24), counting, lambda d: d, store)) \
+        == pages_of(first)
+    assert layouts == []  # unchanged: every window found, none laid out
+    for changed, laid_out_from in ((21, 19), (12, 10), (14, 10)):
+        # the first row of a window (14) is also the row that did not fit the page before
+        rows = numbered_rows(24, {changed: f"{changed} (changed)"})
+        again = lay_out_then_cut(rows, counting, lambda d: d, store)
+        assert first_rows_laid_out(layouts) == [laid_out_from]
+        assert f"{changed} (changed)" in layouts[0]
         assert pages_of(again) == pages_of(first)
-        laid_out = rows_laid_out(layouts)
-        assert laid_out[0][0] == page and f"{changed} (changed)" in layouts[0]
-        assert all(window[0] in starts for window in laid_out)
-        assert sum(len(window) for window in laid_out) <= 16  # two pages and a bit, at most
-        if changed == 12:  # its page, and the next page's top only (from row 14)
-            assert laid_out == [[10, 11, 12, 13, 14, 15]]
         layouts.clear()
-        assert pages_of(by_pages(rows, counting, store=store)) == pages_of(first)
+        assert pages_of(lay_out_then_cut(rows, counting, lambda d: d, store)) == \
+            pages_of(first)
         assert layouts == []  # and the changed list is found whole next time
 
 
-def test_a_change_that_moves_the_pages_after_it_lays_them_out_too() -> None:
-    heights = [1] * 60  # 10 rows a page
-    store = DictStore()
-    first = by_pages(numbered_rows(60), fake_layout(heights), store=store)
-    assert [len(d.pages) for d in first] == [1] * 6
-    taller = heights.copy()
-    taller[15] = 3  # row 15 now pushes rows 18 and 19 onto the next page
+def test_a_change_on_a_long_lists_last_page_lays_out_that_page_alone() -> None:
+    heights = [1] * 105  # 10 rows a page: windows of 12, 21 (2 pages and one over), …
     layouts: list[str] = []
 
     def counting(html: str) -> FakeDocument:
         layouts.append(html)
-        return fake_layout(taller)(html)
+        return fake_layout(heights)(html)
 
-    rows = numbered_rows(60, {15: "15 (taller)"})
-    again = by_pages(rows, counting, store=store)
-    assert pages_of(again) == pages_of([fake_layout(taller)(rows.window(0, 60))])
-    assert rows_laid_out(layouts)[0][0] == 10  # from the changed page to the end
-    assert sum(len(p) for p in pages_of(again)) == 60
+    store = DictStore()
+    first = list(lay_out_in_windows(numbered_rows(105), counting, lambda d: d,
+                                    window_rows=12, store=store))
+    one_pass = fake_layout(heights)(numbered_rows(105).window(0, 105))
+    assert pages_of(first) == pages_of([one_pass])
+    # windows from rows 0, 10, 30, 50, 70; the rest from row 90, on pages from 90 and 100
+    for changed, laid_out_from in ((103, 100), (93, 90), (85, 70), (5, 0)):
+        layouts.clear()
+        rows = numbered_rows(105, {changed: f"{changed} (changed)"})
+        again = list(lay_out_in_windows(rows, counting, lambda d: d, window_rows=12,
+                                        store=store))
+        assert pages_of(again) == pages_of(first)
+        # the window that holds the row, and no other: in the rest, from its page on
+        assert first_rows_laid_out(layouts) == [laid_out_from]
+        assert f"{changed} (changed)" in layouts[0]
+        layouts.clear()
+        assert pages_of(list(lay_out_in_windows(rows, counting, lambda d: d, window_rows=12,
+                                                store=store))) == pages_of(first)
+        assert layouts == []
 
 
-def test_a_kept_piece_that_leads_back_is_laid_out_again_not_followed() -> None:
+def test_a_rebuild_lays_out_nothing_again_not_even_a_window_without_a_cut() -> None:
+    heights = [1] * 10 + [25] + [1] * 10  # row 10 spans three pages: windows widen
+    layouts: list[str] = []
+
+    def counting(html: str) -> FakeDocument:
+        layouts.append(html)
+        return fake_layout(heights)(html)
+
+    store = DictStore()
+    first = list(lay_out_in_windows(rows_of(21), counting, lambda d: d, window_rows=3,
+                                    store=store))
+    assert any(window is NO_CUT for window in store.windows.values())
+    layouts.clear()
+    again = list(lay_out_in_windows(rows_of(21), counting, lambda d: d, window_rows=3,
+                                    store=store))
+    assert layouts == []
+    assert pages_of(again) == pages_of(first)
+
+
+def test_a_kept_window_that_leads_back_is_laid_out_again_not_followed() -> None:
     rows, store = numbered_rows(24), DictStore()
-    store.indexes[rows.head] = {0: 3}
-    store.windows[chunks.CUT_AFTER_LAYOUT + rows.window(0, 3)] = Window(b"%PDF-", 0)
-    pieces = by_pages(rows, fake_layout([1, 2, 3] * 8), store=store)
-    assert pages_of(pieces) == pages_of([fake_layout([1, 2, 3] * 8)(rows.window(0, 24))])
+    store.firsts[rows.head] = 3
+    store.windows[chunks.CUT_AFTER_LAYOUT + rows.window(0, 3)] = Window(b"%PDF-", 0, 3)
+    windows = lay_out_then_cut(rows, fake_layout([1, 2, 3] * 8), lambda d: d, store)
+    assert pages_of(windows) == pages_of([fake_layout([1, 2, 3] * 8)(rows.window(0, 24))])
 
 
 def test_joined_windows_are_the_parts_pages_under_the_first_parts_title(
@@ -429,14 +450,11 @@ def test_joined_windows_are_the_parts_pages_under_the_first_parts_title(
     assert chunks.join_pdfs([parts[1]]) == parts[1]
 
 
-def test_the_form_cache_keeps_pieces_and_page_indexes(tmp_path: Path) -> None:
+def test_the_form_cache_keeps_windows_and_windows_without_a_cut(tmp_path: Path) -> None:
     store = CachedWindows(FormCache(tmp_path, b"salt"))
-    window = Window(b"%PDF-1.7\n%%EOF\n", 12)
+    store.put_window("<p>a</p>", NO_CUT)
+    assert store.get_window("<p>a</p>") is NO_CUT
+    window = Window(b"%PDF-1.7\n%%EOF\n", 12, 30)
     store.put_window("<p>b</p>", window)
     assert store.get_window("<p>b</p>") == window
-    store.put_window("<p>last</p>", Window(b"%PDF-1.7\n%%EOF\n", None))
-    assert store.get_window("<p>last</p>") == Window(b"%PDF-1.7\n%%EOF\n", None)
     assert store.get_window("<p>c</p>") is None
-    assert store.page_index("<h1>head</h1>") == {}
-    store.put_page_index("<h1>head</h1>", {0: 13, 12: 14, 25: 9})
-    assert store.page_index("<h1>head</h1>") == {0: 13, 12: 14, 25: 9}
