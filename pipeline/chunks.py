@@ -22,11 +22,11 @@ A template opts in with HTML comments, which change nothing on the page:
   decision before the list, the list's title), all of it before the rows.
 The list may be in the form's body, with the form's closing after it; the lead then ends
 before the list (`{% block lead_end %}` in templates/mau/_base.html).
-A form without them is laid out in one pass. A list shorter than two first windows is
+A form without them is laid out in one pass. A list shorter than four first windows is
 laid out in one pass too, then cut where its pages start with a row of their own
-(`lay_out_then_cut`): a rebuild lays it out from the window that changed to its end (a
-change to the chi bộ sample's last member: the decision list's last page, laid out and
-written in 31 ms instead of both pages in 78 ms), and a first build lays it out once.
+(`lay_out_then_cut`): a rebuild lays out the page that changed (a change to the chi bộ
+sample's last member: the decision list's last page, laid out and written in 31 ms
+instead of both pages in 78 ms), and a first build lays it out once.
 
 A form may also be cut where a part of it starts on a page of its own: a decision's list
 on its landscape pages (`<!--hoso:section-->`, `split_sections`). Each section is laid
@@ -50,9 +50,13 @@ BODY = re.compile(r"<body[^>]*>")
 LEAD = re.compile(r"<!--hoso:lead-->.*?<!--hoso:/lead-->", re.DOTALL)
 ROW_START = re.compile(r"(?=<tr[\s>])")
 ROW_ATTRIBUTE = "data-hoso-row"
-# The first window's rows (it also holds the lead, and no page of rows is known yet);
-# a list shorter than two of them is laid out in one pass.
+# The first window's rows (it also holds the lead, and no page of rows is known yet).
 WINDOW_ROWS = 30
+# A list shorter than this many first windows is laid out in one pass and cut into its
+# pages (`lay_out_then_cut`); at 2, the đảng bộ sample's 64 members were in windows, and
+# a member in the middle laid out three pages again instead of one (watched rebuild
+# 0.232 -> 0.196 s with 4).
+SHORT_LIST_WINDOWS = 4
 # Full pages per window after the first: a one-member change lays out about this many.
 # Measured in the watch (pipeline/watch.py): 2 made the đảng bộ sample's one-member
 # rebuild 0.34 -> 0.27 s and 250 members' 0.39 -> 0.33 s against 4, with cold builds
@@ -147,9 +151,9 @@ class WindowStore(Protocol):
 
     def put_window(self, html: str, window: Window) -> None: ...
 
-    def first_rows(self, head: str) -> int | None: ...
+    def page_index(self, head: str) -> dict[int, int]: ...
 
-    def put_first_rows(self, head: str, rows: int) -> None: ...
+    def put_page_index(self, head: str, index: dict[int, int]) -> None: ...
 
 
 def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
@@ -184,59 +188,90 @@ def lay_out_in_windows(rows: RowList, lay_out: Layout, write: Write,
 
 def lay_out_then_cut(rows: RowList, lay_out: Layout, write: Write,
                      store: WindowStore | None = None, first: int = 0) -> list[bytes]:
-    """The PDFs of a short list's windows, cut where its pages start with a row of their
-    own after one layout: a first build lays the list out once, as in one pass, and a
-    rebuild lays out only from the first window that changed to the end. A long list's
-    last window is cut in the same way, from its `first` row on (`lay_out_in_windows`):
-    the đảng bộ sample's last member changed, the decision list's last page is laid out
-    alone, not its last two.
+    """The PDFs of a short list's pieces, cut where its pages start with a row of their
+    own after one layout: a first build lays the list out once, as in one pass. A long
+    list's last window is cut in the same way, from its `first` row on
+    (`lay_out_in_windows`).
 
     A page's layout depends on its own rows and on the next row (that did not fit), so
-    a window's HTML, and its key, holds the rows from its first to the next window's
-    first. Each window kept says where the next starts and how many rows its HTML holds,
-    and the store keeps the size of the first (`first_rows`): a rebuild finds the
-    windows without laying anything out. The same pages written from one layout or from
-    the layout of the rest are the same bytes (tests/test_chunks.py)."""
+    a piece's HTML, and its key, holds the rows from its first to the next piece's
+    first. The store keeps the pieces and the list's page index (the rows of each
+    piece's HTML, by its first row): a rebuild takes each piece from the store until
+    one has changed, lays out that piece's rows again and the top of the next page (to
+    see where that starts), then takes the next piece from the store again if it starts
+    where it did; the rest of the list is laid out when the pages after the change move.
+    A member in the middle of the đảng bộ sample's 64: its decision list's page, not
+    that page to the end of the list. The same pages written from one layout or from
+    another are the same bytes (tests/test_chunks.py)."""
     total = len(rows.rows)
-    kept: list[tuple[str, Window]] = []  # (key HTML, window) found in the store
     head = rows.head if first == 0 else f"{rows.continued_head}{FROM_ROW}{first}"
-    start, size = first, store.first_rows(head) if store else None
-    while store is not None and size is not None:
-        key = CUT_AFTER_LAYOUT + rows.window(start, min(start + size, total))
-        window = store.get_window(key)
-        if window is None or window is NO_CUT:
-            break
-        if window.resume is not None and window.resume <= start:
-            break  # no window leads back: laid out again from here
-        kept.append((key, window))
-        if window.resume is None:
-            return [window.pdf for _, window in kept]
-        start, size = window.resume, window.next_rows
+    known = store.page_index(head) if store else {}
+    index: dict[int, int] = {}
+    pdfs: list[bytes] = []
+    made: list[tuple[str, Window]] = []
+    start = first
+    while start < total:
+        size = known.get(start)
+        kept = _kept_piece(rows, start, size, store)
+        if kept is not None and size is not None:
+            index[start] = size
+            pdfs.append(kept.pdf)
+            start = total if kept.resume is None else kept.resume
+            continue
+        document, starts, firsts, to_end = _lay_out_piece(rows, start, size, lay_out)
+        pieces = len(starts) if to_end else len(starts) - 1  # the last may be unfinished
+        ends = [*firsts[1:], len(document.pages)]
+        for piece in range(pieces):
+            following = starts[piece + 1] if piece + 1 < len(starts) else None
+            stop = total if following is None else following + 1
+            pdf = write(document.copy(document.pages[firsts[piece]:ends[piece]]))
+            made.append((CUT_AFTER_LAYOUT + rows.window(starts[piece], stop),
+                         Window(pdf, following, 0)))
+            index[starts[piece]] = stop - starts[piece]
+            pdfs.append(pdf)
+        start = total if to_end else starts[pieces]
+    # A list of one piece is kept as the form (or section) it is: nothing to add. The
+    # rest of a long list is kept whatever it holds: a change before it comes to it.
+    if store is not None and (len(index) > 1 or first > 0):
+        for key, window in made:
+            store.put_window(key, window)
+        if index != known:
+            store.put_page_index(head, index)
+    return pdfs
+
+
+def _lay_out_piece(rows: RowList, start: int, size: int | None, lay_out: Layout
+                   ) -> tuple[Any, list[int], list[int], bool]:
+    """The layout from row `start`: of a piece that changed (`size` rows in its HTML
+    before) and an eighth of a page over, or of the rest of the list; with its cuts
+    (`_page_cuts`) and whether it reaches the end. A piece that no longer ends within
+    that is laid out with the rest of the list."""
+    total = len(rows.rows)
+    if size is not None and start + size + max(1, size // 8) < total:
+        document = lay_out(rows.window(start, start + size + max(1, size // 8)))
+        starts, firsts = _page_cuts(document.pages, start)
+        if len(starts) > 1:
+            return document, starts, firsts, False
     document = lay_out(rows.window(start, total))
     starts, firsts = _page_cuts(document.pages, start)
-    # Each window's HTML ends with the next window's first row; the last, at the end.
-    stops = [*(after + 1 for after in starts[1:]), total]
-    made = [Window(write(document.copy(document.pages[first:end])), after, 0)
-            for first, end, after in zip(firsts, [*firsts[1:], len(document.pages)],
-                                         [*starts[1:], None], strict=True)]
-    # A list of one window is kept as the form (or section) it is: nothing to add. The
-    # rest of a long list is kept whatever it holds: a change before it comes to it.
-    if store is not None and (len(kept) + len(made) > 1 or first > 0):
-        if kept:  # the last window kept may lead now to a window of another size
-            key, before = kept[-1]
-            if before.next_rows != stops[0] - start:
-                store.put_window(key, Window(before.pdf, before.resume, stops[0] - start))
-        else:
-            store.put_first_rows(head, stops[0] - start)
-        for index, window in enumerate(made):
-            following = stops[index + 1] - starts[index + 1] if index + 1 < len(made) else 0
-            store.put_window(CUT_AFTER_LAYOUT + rows.window(starts[index], stops[index]),
-                             Window(window.pdf, window.resume, following))
-    return [window.pdf for _, window in kept] + [window.pdf for window in made]
+    return document, starts, firsts, True
+
+
+def _kept_piece(rows: RowList, start: int, size: int | None, store: WindowStore | None
+                ) -> Window | None:
+    """The piece starting at row `start`, as kept by an earlier build with `size` rows in
+    its HTML, if its rows are the same now (its key says so)."""
+    if store is None or size is None:
+        return None
+    piece = store.get_window(CUT_AFTER_LAYOUT + rows.window(start, min(start + size,
+                                                                         len(rows.rows))))
+    if piece is None or piece is NO_CUT or (piece.resume is not None and piece.resume <= start):
+        return None  # none, or one that leads back (a damaged index): laid out again
+    return piece
 
 
 # In every cache key (cache.engine_salt).
-SHORT_LISTS = "short lists, and the last window of long ones, cut after one layout"
+SHORT_LISTS = "lists under four windows, and the last window of others, cut after layout"
 JOINED = "windows joined by qpdf"  # in every cache key (cache.engine_salt)
 # Before the HTML of a window cut after one layout, in its key only: the windows of long
 # lists (`lay_out_in_windows`) say how many rows the next takes in another way.

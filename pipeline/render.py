@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from pipeline.cache import CUT_MAGIC, CompiledTemplates, FormCache, compiled
 from pipeline.chunks import (
     NO_CUT,
+    SHORT_LIST_WINDOWS,
     WINDOW_ROWS,
     Window,
     join_pdfs,
@@ -118,22 +119,29 @@ class CachedWindows:
         resume = "" if window.resume is None else str(window.resume)
         self.cache.put(key, CUT_MAGIC + f"{resume},{window.next_rows}".encode("ascii"), "cut")
 
-    def first_rows(self, head: str) -> int | None:
-        """The rows of a short list's first window (chunks.lay_out_then_cut), kept in
-        the cache under its head."""
-        note = self.cache.get(self._first_key(head), "cut")
-        rows = note.removeprefix(CUT_MAGIC + FIRST_NOTE) if note else b""
-        return int(rows) if rows.isdigit() else None
+    def page_index(self, head: str) -> dict[int, int]:
+        """The rows of each piece's HTML by its first row, as the last build of the short
+        list with this head cut it (chunks.lay_out_then_cut); empty if none did."""
+        note = self.cache.get(self._index_key(head), "cut")
+        pairs = note.removeprefix(CUT_MAGIC + INDEX_NOTE).split(b",") if note else []
+        index: dict[int, int] = {}
+        for pair in pairs:
+            start, _, rows = pair.partition(b":")
+            if not (start.isdigit() and rows.isdigit()):
+                return {}
+            index[int(start)] = int(rows)
+        return index
 
-    def put_first_rows(self, head: str, rows: int) -> None:
-        self.cache.put(self._first_key(head), CUT_MAGIC + FIRST_NOTE + b"%d" % rows, "cut")
+    def put_page_index(self, head: str, index: dict[int, int]) -> None:
+        pairs = b",".join(b"%d:%d" % item for item in sorted(index.items()))
+        self.cache.put(self._index_key(head), CUT_MAGIC + INDEX_NOTE + pairs, "cut")
 
-    def _first_key(self, head: str) -> str:
-        return self.cache.key("hoso:first window of\0" + head)
+    def _index_key(self, head: str) -> str:
+        return self.cache.key("hoso:page index of\0" + head)
 
 
 NO_CUT_NOTE = b"widen"  # the cut entry of a window without a clean cut (chunks.NO_CUT)
-FIRST_NOTE = b"first:"  # the rows of a short list's first window (chunks.lay_out_then_cut)
+INDEX_NOTE = b"pages:"  # a short list's page index: first row:rows of each piece
 
 
 class Renderer:
@@ -227,7 +235,7 @@ class Renderer:
         if rows is None or not rows.rows:
             return self._write(self._lay_out(html))
         store = CachedWindows(self.cache) if self.cache else None
-        if len(rows.rows) < 2 * self.window_rows:
+        if len(rows.rows) < SHORT_LIST_WINDOWS * self.window_rows:
             return join_pdfs(lay_out_then_cut(rows, self._lay_out, self._write, store))
         pdf = join_pdfs(list(lay_out_in_windows(rows, self._lay_out, self._write,
                                                 self.window_rows, store)))

@@ -296,7 +296,7 @@ class DictStore:
 
     def __init__(self) -> None:
         self.windows: dict[str, Window] = {}
-        self.firsts: dict[str, int] = {}
+        self.indexes: dict[str, dict[int, int]] = {}
 
     def get_window(self, html: str) -> Window | None:
         return self.windows.get(html)
@@ -304,11 +304,11 @@ class DictStore:
     def put_window(self, html: str, window: Window) -> None:
         self.windows[html] = window
 
-    def first_rows(self, head: str) -> int | None:
-        return self.firsts.get(head)
+    def page_index(self, head: str) -> dict[int, int]:
+        return dict(self.indexes.get(head, {}))
 
-    def put_first_rows(self, head: str, rows: int) -> None:
-        self.firsts[head] = rows
+    def put_page_index(self, head: str, index: dict[int, int]) -> None:
+        self.indexes[head] = dict(index)
 
 
 def numbered_rows(count: int, changed: dict[int, str] | None = None) -> RowList:
@@ -342,7 +342,8 @@ def test_a_short_list_is_laid_out_once_and_cut_where_a_page_starts_with_its_own_
         [list(range(8))], [[8], [8, *range(9, 14)]], [list(range(14, 23))]]
 
 
-def test_a_rebuild_of_a_short_list_lays_out_from_the_first_changed_window_on() -> None:
+def test_a_rebuild_of_a_short_list_lays_out_the_changed_page_and_the_top_of_the_next(
+        ) -> None:
     heights = [1, 2, 3] * 8  # 24 rows on 6 pages
     layouts: list[str] = []
 
@@ -358,12 +359,14 @@ def test_a_rebuild_of_a_short_list_lays_out_from_the_first_changed_window_on() -
     assert pages_of(lay_out_then_cut(numbered_rows(24), counting, lambda d: d, store)) \
         == pages_of(first)
     assert layouts == []  # unchanged: every window found, none laid out
-    for changed, laid_out_from in ((21, 19), (12, 10), (14, 10)):
+    for changed, laid_out_from in ((21, [19]), (12, [10]), (14, [10, 14]), (0, [0])):
         # the first row of a window (14) is also the row that did not fit the page before
         rows = numbered_rows(24, {changed: f"{changed} (changed)"})
         again = lay_out_then_cut(rows, counting, lambda d: d, store)
-        assert first_rows_laid_out(layouts) == [laid_out_from]
+        assert first_rows_laid_out(layouts) == laid_out_from
         assert f"{changed} (changed)" in layouts[0]
+        if changed in (0, 12):  # its page, and the top of the next only
+            assert all(f'{ROW_ATTRIBUTE}="{row}"' not in layouts[0] for row in (16, 17))
         assert pages_of(again) == pages_of(first)
         layouts.clear()
         assert pages_of(lay_out_then_cut(rows, counting, lambda d: d, store)) == \
@@ -421,7 +424,7 @@ def test_a_rebuild_lays_out_nothing_again_not_even_a_window_without_a_cut() -> N
 
 def test_a_kept_window_that_leads_back_is_laid_out_again_not_followed() -> None:
     rows, store = numbered_rows(24), DictStore()
-    store.firsts[rows.head] = 3
+    store.indexes[rows.head] = {0: 3}
     store.windows[chunks.CUT_AFTER_LAYOUT + rows.window(0, 3)] = Window(b"%PDF-", 0, 3)
     windows = lay_out_then_cut(rows, fake_layout([1, 2, 3] * 8), lambda d: d, store)
     assert pages_of(windows) == pages_of([fake_layout([1, 2, 3] * 8)(rows.window(0, 24))])
