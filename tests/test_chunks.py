@@ -461,3 +461,11 @@ def test_the_form_cache_keeps_windows_and_windows_without_a_cut(tmp_path: Path) 
     store.put_window("<p>b</p>", window)
     assert store.get_window("<p>b</p>") == window
     assert store.get_window("<p>c</p>") is None
+
+
+def test_the_form_cache_keeps_a_short_lists_page_index(tmp_path: Path) -> None:
+    store = CachedWindows(FormCache(tmp_path, b"salt"))
+    assert store.page_index("<h1>lead</h1>") == {}
+    store.put_page_index("<h1>lead</h1>", {25: 9, 0: 13, 12: 14})
+    assert store.page_index("<h1>lead</h1>") == {0: 13, 12: 14, 25: 9}
+    assert store.page_index("<h1>another lead</h1>") == {}
