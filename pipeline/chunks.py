@@ -212,8 +212,7 @@ def lay_out_then_cut(rows: RowList, lay_out: Layout, write: Write,
     start = first
     while start < total:
         size = known.get(start)
-        kept = _kept_piece(rows, start, size, store)
-        if kept is not None and size is not None:
+        if size is not None and (kept := _kept_piece(rows, start, size, store)):
             index[start] = size
             pdfs.append(kept.pdf)
             start = total if kept.resume is None else kept.resume
@@ -247,8 +246,9 @@ def _lay_out_piece(rows: RowList, start: int, size: int | None, lay_out: Layout
     (`_page_cuts`) and whether it reaches the end. A piece that no longer ends within
     that is laid out with the rest of the list."""
     total = len(rows.rows)
-    if size is not None and start + size + max(1, size // 8) < total:
-        document = lay_out(rows.window(start, start + size + max(1, size // 8)))
+    stop = total if size is None else start + size + max(1, size // 8)
+    if stop < total:
+        document = lay_out(rows.window(start, stop))
         starts, firsts = _page_cuts(document.pages, start)
         if len(starts) > 1:
             return document, starts, firsts, False
@@ -257,14 +257,14 @@ def _lay_out_piece(rows: RowList, start: int, size: int | None, lay_out: Layout
     return document, starts, firsts, True
 
 
-def _kept_piece(rows: RowList, start: int, size: int | None, store: WindowStore | None
+def _kept_piece(rows: RowList, start: int, size: int, store: WindowStore | None
                 ) -> Window | None:
     """The piece starting at row `start`, as kept by an earlier build with `size` rows in
     its HTML, if its rows are the same now (its key says so)."""
-    if store is None or size is None:
+    if store is None:
         return None
-    piece = store.get_window(CUT_AFTER_LAYOUT + rows.window(start, min(start + size,
-                                                                         len(rows.rows))))
+    stop = min(start + size, len(rows.rows))
+    piece = store.get_window(CUT_AFTER_LAYOUT + rows.window(start, stop))
     if piece is None or piece is NO_CUT or (piece.resume is not None and piece.resume <= start):
         return None  # none, or one that leads back (a damaged index): laid out again
     return piece
