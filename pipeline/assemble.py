@@ -111,16 +111,17 @@ def _part(unit: Unit, item: ChecklistItem, a: Assessment, rendered: Rendered,
     base = Part(item.section, item.item, item.title_for(unit.year), Status.PRESENT,
                 form=item.form, person=person,
                 person_name=unit.member(person).name if person else "")
-    if item.applies_to and unit.kind.value not in item.applies_to:
-        return replace(base, status=Status.NOT_APPLICABLE, reason=item.not_applicable)
-    if item.only_if == "someone_htxsnv" and not a.someone_htxsnv:
-        return replace(base, status=Status.NOT_APPLICABLE, reason=item.not_applicable)
+    absent = item.absent_reason(unit.kind.value, a.someone_htxsnv, dict(unit.absent_items))
+    if absent is not None:
+        return replace(base, status=Status.NOT_APPLICABLE, reason=absent)
     files = unit.attachments_for(item.item, person) if "attachment" in item.sources else ()
     if files:
         return replace(base, attachments=files)
     key = (item.form or "", person)
     if "generated" in item.sources and key in rendered:
         return replace(base, pdfs=(rendered[key],))
+    if item.if_any:
+        return replace(base, status=Status.NOT_APPLICABLE, reason=item.not_applicable)
     folder = f"dinh-kem/{person}/{item.item}" if person else f"dinh-kem/{int(item.item):02d}"
     reason = item.missing_for(person) or f"chưa có tệp {folder}-….pdf (hoặc .jpg, .png)"
     return replace(base, status=Status.MISSING, reason=reason)

@@ -454,14 +454,17 @@ def _against_checklist(items: list[ItemCheck], entries: list[dict[str, Any]],
         title = expected.title_for(int((manifest.get("unit") or {}).get("year") or 0))
         found = by_item.get(expected.item)
         known = "ratings" in manifest  # without counts, do not second-guess only_if items
-        applies = (not expected.applies_to or unit_type in expected.applies_to) and not (
-            expected.only_if == "someone_htxsnv" and known and excellent == 0)
+        applies = expected.absent_reason(unit_type, excellent > 0 if known else None,
+                                         {}) is None
         if found is None:
             result.append(ItemCheck("organisation", expected.item, title,
                                     "absent" if applies else "not_applicable"))
             continue
         extra: list[str] = []
-        if applies and found.status == "not_applicable":
+        # a paper the unit may not have ("nếu có", khong_ap_dung) is taken as sent: with
+        # the reason the manifest gives
+        optional = expected.if_any or expected.declarable
+        if applies and found.status == "not_applicable" and not optional:
             extra.append("mục này bắt buộc với loại tổ chức này, không được ghi không áp dụng")
         if not applies and found.status != "not_applicable":
             extra.append("mục này không áp dụng cho loại tổ chức này")
@@ -519,7 +522,7 @@ def _violations(manifest: dict[str, Any], profile: Profile | None, unit_type: st
         levels = _group_levels(manifest, str(group.get("group")))
         below = levels.get("HTNV", 0) + levels.get("KHTNV", 0)
         reason = cap_violation(levels.get("HTXSNV", 0), levels.get("HTTNV", 0), below, rules)
-        if reason and "gioi-han-20" not in listed:
+        if reason and not listed & {"gioi-han-20", "nhom-duoi-5"}:
             out.append(f"{group.get('group')}: {reason} (tính lại; bảng kê không ghi vi phạm này)")
     organisation = Level.parse(str(manifest["ratings"].get("organisation") or ""))
     constituent = "members" if unit_type == "chi_bo_co_so" else "sub_units"

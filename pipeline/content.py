@@ -12,6 +12,7 @@ Problems are appended with their file and line; nothing is raised here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -46,13 +47,31 @@ class CriteriaGroup:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """One heading of a form's review text, as the form prints it."""
+
+    text: str
+    group: bool = False  # holds numbered points only: no lines to write on of its own
+    hint: str = ""  # the form's own instruction, printed while the section is blank
+
+    @property
+    def number(self) -> str:
+        """Its numbering (I, IV, 2 …), folded; empty when it has none."""
+        return _numbering(self.text)[0]
+
+    @property
+    def words(self) -> frozenset[str]:
+        return frozenset(_numbering(self.text)[1].split())
+
+
+@dataclass(frozen=True)
 class Catalogue:
     organisation: tuple[CriteriaGroup, ...]  # Mẫu 3
     committee: tuple[CriteriaGroup, ...]  # Mẫu 4
     member: tuple[CriteriaGroup, ...]  # Mẫu 6
-    headings: tuple[tuple[str, tuple[str, ...]], ...]
+    headings: tuple[tuple[str, tuple[Heading, ...]], ...]
 
-    def sections(self, name: str) -> tuple[str, ...]:
+    def sections(self, name: str) -> tuple[Heading, ...]:
         return dict(self.headings)[name]
 
     def groups(self, kind: str) -> tuple[CriteriaGroup, ...]:
@@ -82,7 +101,21 @@ class Section:
 class Narrative:
     kind: str  # "tap_the" | "ca_nhan" | "y_kien"
     person: str | None
-    sections: tuple[Section, ...]
+    sections: tuple[Section, ...]  # each under the form's own heading text
+
+    def section(self, heading: Heading | str) -> Section | None:
+        """The text written under this heading of the form, if any."""
+        text = heading.text if isinstance(heading, Heading) else heading
+        return next((s for s in self.sections if s.heading == text), None)
+
+
+# The heading sets of templates/mau/tieu-chi.yaml each narrative is written for, when the
+# profile names none (Quy định 124, 132): the collective's report, a leader's and a
+# member's review, the comments at the meeting.
+LEGACY_HEADING_SETS = {"tap_the": "bao_cao_tap_the", "lanh_dao": "ban_kiem_diem_lanh_dao",
+                       "dang_vien": "ban_kiem_diem_dang_vien", "y_kien": "tong_hop_y_kien"}
+ROMAN = frozenset({"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"})
+NUMBERING = re.compile(r"\s*([IVXivx]+|\d{1,2}|[a-eA-E])\s*[.)/:\-–]\s*")
 
 
 @cache
@@ -95,7 +128,23 @@ def catalogue() -> Catalogue:
                      for g in raw)
 
     return Catalogue(groups(data["to_chuc"]), groups(data["cap_uy"]), groups(data["dang_vien"]),
-                     tuple((k, tuple(v)) for k, v in data["de_muc"].items()))
+                     tuple((k, tuple(_heading(h) for h in v))
+                           for k, v in data["de_muc"].items()))
+
+
+def _heading(raw: str | dict[str, Any]) -> Heading:
+    if isinstance(raw, str):
+        return Heading(raw)
+    return Heading(raw["muc"], bool(raw.get("nhom")), raw.get("ghi_chu", ""))
+
+
+def _numbering(text: str) -> tuple[str, str]:
+    """A heading split into its numbering (I., 2., a) …), folded, and its folded words."""
+    found = NUMBERING.match(text)
+    if found is None or (found.group(1).isalpha() and len(found.group(1)) > 1
+                         and fold(found.group(1)) not in ROMAN):
+        return "", fold(text)
+    return fold(found.group(1)), fold(text[found.end():])
 
 
 def parse_grade(text: str) -> str | None:
@@ -165,10 +214,15 @@ def _grades(kind: str, subject: str | None, block: Any, where: str,
     return Grades(kind, subject, tuple(grades))
 
 
-def load_narratives(folder: Path, members: set[str], leaders: set[str],
-                    problems: list[Problem]) -> tuple[Narrative, ...]:
+def load_narratives(folder: Path, members: set[str], variants: dict[str, str],
+                    heading_sets: dict[str, str], problems: list[Problem]
+                    ) -> tuple[Narrative, ...]:
+    """The review texts, each section under the heading of its form that it names.
+
+    `variants` gives each member's form (lanh_dao, ca_nhan, ngoai_he_thong, dang_vien);
+    `heading_sets` names the heading set of tieu-chi.yaml for each form and for the
+    collective (tap_the) and the comments (y_kien)."""
     found: list[Narrative] = []
-    headings = dict(catalogue().headings)
     for directory, kind in ((REVIEWS_DIR, "ca_nhan"), (COMMENTS_DIR, "y_kien")):
         base = folder / directory
         if not base.is_dir():
@@ -185,17 +239,28 @@ def load_narratives(folder: Path, members: set[str], leaders: set[str],
                 problems.append(Problem(label, "", f"«{path.stem}» không phải mã một đảng viên"
                                         + (" (hoặc tap-the)" if kind == "ca_nhan" else "")))
                 continue
-            name = {"tap_the": "bao_cao_tap_the", "y_kien": "tong_hop_y_kien"}.get(
-                this_kind, "ban_kiem_diem_lanh_dao" if person in leaders
-                else "ban_kiem_diem_dang_vien")
-            sections = parse_markdown(path, label, headings[name], problems)
+            variant = this_kind if person is None or this_kind == "y_kien" \
+                else variants.get(person, "dang_vien")
+            expected = catalogue().sections(heading_set(heading_sets, variant))
+            sections = parse_markdown(path, label, expected, problems)
             found.append(Narrative(this_kind, person, sections))
     return tuple(found)
 
 
-def parse_markdown(path: Path, label: str, expected: tuple[str, ...],
+def heading_set(heading_sets: dict[str, str], variant: str) -> str:
+    """The tieu-chi.yaml heading set of a form variant; a member's form falls back to the
+    plain member's review when the profile has no set of its own for the variant."""
+    if variant in heading_sets:
+        return heading_sets[variant]
+    fallback = "lanh_dao" if variant == "lanh_dao" else "dang_vien"
+    return heading_sets.get(fallback, LEGACY_HEADING_SETS[fallback])
+
+
+def parse_markdown(path: Path, label: str, expected: tuple[Heading, ...],
                    problems: list[Problem]) -> tuple[Section, ...]:
-    """Sections in the order of `expected`; each `#` line starts the next one."""
+    """Each `#` line names the heading of the form its text goes under: by its words, with
+    or without accents and numbering. A heading that names none, or more than one, or
+    one named twice is a problem: text is never put under a heading it does not name."""
     if path.stat().st_size > MAX_TEXT_BYTES:
         problems.append(Problem(label, "", "tệp quá lớn (trên 512 KB)"))
         return ()
@@ -204,24 +269,59 @@ def parse_markdown(path: Path, label: str, expected: tuple[str, ...],
     except UnicodeDecodeError:
         problems.append(Problem(label, "", "tệp không phải UTF-8"))
         return ()
-    bodies: list[list[str]] = []
+    bodies: dict[str, list[str]] = {}
+    current: list[str] | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         issue = text_problem(line)
         if issue:
             problems.append(Problem(label, f"dòng {number}", issue))
         if line.lstrip().startswith("#"):
-            bodies.append([])
-            if len(bodies) > len(expected):
-                problems.append(Problem(label, f"dòng {number}", f"mẫu chỉ có {len(expected)} "
-                                        "đề mục; đề mục này thừa"))
-        elif line.strip() and not bodies:
+            opened = _open_section(line.lstrip().lstrip("#"), expected, bodies,
+                                   (label, f"dòng {number}"), problems)
+            # the text under a refused heading is kept nowhere (a throwaway body)
+            current = [] if opened is None else opened
+        elif line.strip() and current is None:
             problems.append(Problem(label, f"dòng {number}", "văn bản phải bắt đầu bằng một "
-                                    "dòng đề mục «## …»"))
-            bodies.append([])
-        elif bodies:
-            bodies[-1].append(line)
-    return tuple(Section(heading, _paragraphs(body))
-                 for heading, body in zip(expected, bodies, strict=False))
+                                    "dòng đề mục «## …» của mẫu"))
+            current = []
+        elif current is not None:
+            current.append(line)
+    return tuple(Section(h.text, _paragraphs(bodies[h.text])) for h in expected
+                 if h.text in bodies)
+
+
+def _open_section(written: str, expected: tuple[Heading, ...], bodies: dict[str, list[str]],
+                  where: tuple[str, str], problems: list[Problem]) -> list[str] | None:
+    """The body a heading line opens, or None (its text is then dropped) with a problem."""
+    found = match_heading(written, expected)
+    if isinstance(found, Heading):
+        if found.text in bodies:
+            problems.append(Problem(*where, f"đề mục «{found.text}» đã có ở trên; mỗi đề mục "
+                                    "chỉ viết một lần"))
+            return None
+        bodies[found.text] = []
+        return bodies[found.text]
+    listed = "; ".join(f"«{h.text}»" for h in (found or expected))
+    reason = "ứng với nhiều đề mục" if found else "không ứng với đề mục nào"
+    problems.append(Problem(*where, f"đề mục «{written.strip()}» {reason} của mẫu; các đề mục "
+                            f"{'có thể là' if found else 'của mẫu'}: {listed}"))
+    return None
+
+
+def match_heading(written: str, expected: tuple[Heading, ...]
+                  ) -> Heading | tuple[Heading, ...]:
+    """The heading a clerk's heading line names: every word of it is in that heading, and
+    its numbering, if any, is that heading's. Else the candidates (none, or several)."""
+    number, rest = _numbering(written)
+    words = frozenset(rest.split())
+    if not words and not number:
+        return ()
+    candidates = tuple(h for h in expected if words <= h.words
+                       and (not number or number == h.number) and (words or number))
+    if len(candidates) > 1:
+        exact = tuple(h for h in candidates if h.words == words)
+        candidates = exact or candidates
+    return candidates[0] if len(candidates) == 1 else candidates
 
 
 def _paragraphs(lines: list[str]) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from pipeline.cache import BUILT_MAGIC, FormCache, cache_folder, engine_salt
 from pipeline.chunks import join_pdfs
 from pipeline.errors import HosoError, InputError, Problem
 from pipeline.forms import FormDoc, FormRequest, build_form
-from pipeline.load import load_unit, regime_hint
+from pipeline.load import UNIT_FILE, load_unit, regime_hint
 from pipeline.memory import collect_less_from_now, fewer_collections, return_freed_memory
 from pipeline.model import Activity, Unit
 from pipeline.output import Staging, claim, staged_output, write_owned
@@ -195,10 +195,25 @@ def load_for(unit_dir: Path, profile: Profile, before_meetings: bool = False,
         from pipeline.attachments import CachedInspections
 
         inspections = CachedInspections(cache)
-    return load_unit(unit_dir, ballots_required=not (before_meetings or rules.scored),
+    unit = load_unit(unit_dir, ballots_required=not (before_meetings or rules.scored),
                      form_ids=profile.form_ids,
                      scores_required=rules.scored and not before_meetings,
-                     cap_ratio_max=rules.cap_ratio_exception, inspections=inspections)
+                     cap_ratio_max=rules.cap_ratio_exception, inspections=inspections,
+                     heading_sets=profile.headings())
+    _check_absent_items(unit, profile)
+    return unit
+
+
+def _check_absent_items(unit: Unit, profile: Profile) -> None:
+    """khong_ap_dung may name only a paper the unit would scan, never a form it makes."""
+    declarable = {item.item: item for item in profile.organisation if item.declarable}
+    problems = [Problem(UNIT_FILE, f"khong_ap_dung.{item}",
+                        "mục này do chương trình lập hoặc không có trong danh mục; chỉ ghi "
+                        "không áp dụng cho các mục bản quét: "
+                        + ", ".join(f"({i})" for i in declarable))
+                for item, _ in unit.absent_items if item not in declarable]
+    if problems:
+        raise InputError(problems)
 
 
 def plan_forms(unit: Unit, profile: Profile, a: Assessment) -> list[FormDoc]:
@@ -244,9 +259,8 @@ def plan_handouts(unit: Unit, profile: Profile, a: Assessment) -> list[Handout]:
 
 
 def _applies(item: ChecklistItem, unit: Unit, a: Assessment) -> bool:
-    if item.applies_to and unit.kind.value not in item.applies_to:
-        return False
-    return not (item.only_if == "someone_htxsnv" and not a.someone_htxsnv)
+    return item.absent_reason(unit.kind.value, a.someone_htxsnv,
+                              dict(unit.absent_items)) is None
 
 
 def _subjects(unit: Unit, per: str | None) -> list[str | None]:

@@ -15,7 +15,8 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from pipeline.content import allowed_level, catalogue, grade_counts
+from pipeline.content import allowed_level, catalogue, grade_counts, heading_set
+from pipeline.hd43 import minutes, part_b
 from pipeline.levels import LEVELS, Level
 from pipeline.model import (
     Activity,
@@ -36,7 +37,7 @@ from pipeline.rules import (
     member_kind,
     ratings_under,
 )
-from pipeline.scoring import GENERAL_MAX, RESULTS_MAX, points
+from pipeline.scoring import GENERAL_MAX, RESULTS_MAX, Kind, points
 from pipeline.vntext import date_words, header_date, number, short_date
 
 # Document-type codes of the number line (typography.md "Dates and numbers").
@@ -424,14 +425,16 @@ def _collective_report(r: FormRequest) -> dict[str, Any] | None:
         return None
     level = None if r.handout or r.a.committee is None else r.a.committee.level
     entry = None if r.handout else r.unit.score_for("", collective=True, committee=True)
+    what = ("kiểm điểm, tự đánh giá, xếp loại chất lượng của tập thể"
+            if r.profile.rules.scored else "kiểm điểm tập thể")
     return {
-        "doc": doc_info(r, "BÁO CÁO", f"kiểm điểm tập thể {committee_name(r.unit)} năm "
-                        f"{r.unit.year}", (r.unit.parent_body,)),
+        "doc": doc_info(r, "BÁO CÁO", f"{what} {committee_name(r.unit)} năm {r.unit.year}",
+                        (r.unit.parent_body,)),
         "committee_name": committee_name(r.unit),
-        "headings": catalogue().sections("bao_cao_tap_the"),
+        "headings": catalogue().sections(heading_set(r.profile.headings(), "tap_the")),
         "narrative": None if r.handout else narrative,
         "level": level,
-        "score_rows": score_rows(entry),
+        "part_b": part_b(r.profile, Kind.COLLECTIVE, entry),
     }
 
 
@@ -506,7 +509,13 @@ def _person_sheet(r: FormRequest, member: Member, rating: Rating | None) -> dict
     party_post = role_label(member, names) if (member.base_role or member.cell_role) else ""
     kind = member_kind(unit, member)
     entry = None if r.handout else unit.score_for(member.code)
+    frame = r.profile.framework(kind.value)
     return {
+        "subject": frame.subject,
+        "leader": kind is Kind.LEADER,
+        "workplace": member.workplace,
+        "part_b": part_b(r.profile, kind, entry),
+        "tasks_appendix": kind is not Kind.OUTSIDE,
         "name": member.name,
         "birth": short_date(member.birth_date) if member.birth_date else "",
         "post": member.post,
@@ -517,8 +526,9 @@ def _person_sheet(r: FormRequest, member: Member, rating: Rating | None) -> dict
         "kind": kind.label,
         "score_rows": score_rows(entry),
         "tasks": _task_line(entry),
-        "headings": catalogue().sections("ban_kiem_diem_lanh_dao" if manager
-                                         else "ban_kiem_diem_dang_vien"),
+        "headings": catalogue().sections(heading_set(
+            r.profile.headings(), kind.value if r.profile.rules.scored
+            else "lanh_dao" if manager else "dang_vien")),
         "narrative": narrative,
         "self_rating": None if r.handout else member.self_rating,
         "rating": rating.label if rating and rating.level else "",
@@ -587,7 +597,7 @@ def _comments(r: FormRequest) -> dict[str, Any] | None:
         "doc": doc_info(r, "BẢN TỔNG HỢP", "ý kiến đóng góp tại hội nghị kiểm điểm năm "
                         f"{r.unit.year}", (), numbered=False),
         "person": member,
-        "headings": catalogue().sections("tong_hop_y_kien"),
+        "headings": catalogue().sections(heading_set(r.profile.headings(), "y_kien")),
         "narrative": narrative,
     }
 
@@ -835,19 +845,26 @@ def _checklist(r: FormRequest) -> dict[str, Any]:
 
 def _item_status(r: FormRequest, item: ChecklistItem, person: str | None) -> str:
     unit = r.unit
-    if item.applies_to and unit.kind.value not in item.applies_to:
-        return f"Không áp dụng: {item.not_applicable}"
-    if item.only_if == "someone_htxsnv" and not r.a.someone_htxsnv:
-        return f"Không áp dụng: {item.not_applicable}"
+    absent = item.absent_reason(unit.kind.value, r.a.someone_htxsnv, dict(unit.absent_items))
+    if absent is not None:
+        return f"Không áp dụng: {absent}"
     if unit.attachments_for(item.item, person):
         return "Có (bản quét)"
     if item.form and "generated" in item.sources and item.form in BUILDERS \
             and BUILDERS[item.form](FormRequest(unit, r.a, r.profile, item.form, person)):
         return "Có"
-    return "Còn thiếu"
+    return f"Không áp dụng: {item.not_applicable}" if item.if_any else "Còn thiếu"
+
+
+def _minutes(r: FormRequest) -> dict[str, Any]:
+    subject = f"hội nghị kiểm điểm, đánh giá, xếp loại chất lượng năm {r.unit.year}"
+    return {"doc": doc_info(r, "BIÊN BẢN", subject, (), numbered=False),
+            "meeting": minutes(r.unit, r.a, r.profile, r.handout),
+            "review_day": date_words(r.unit.review_date)}
 
 
 BUILDERS: dict[str, Builder] = {
+    "bien-ban-hoi-nghi": _minutes,
     "to-trinh-xep-loai": _to_trinh,
     "tong-hop-phieu-cap-uy-vien": _committee_tally,
     "qd-xep-loai-dang-vien": _member_decision,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -139,7 +139,7 @@ UNIT_KEYS = {
     "loai", "ten", "ky_hieu", "cap_tren", "co_quan_cap_tren", "dia_danh", "nam",
     "ngay_danh_gia", "ngay_thanh_lap", "co_cap_uy", "van_ban", "nguoi_ky",
     "ho_so_ca_nhan", "noi_nhan", "dinh_kem", "nhan_mau", "quy_dinh", "ty_le_htxsnv",
-    "xep_loai_lai",
+    "xep_loai_lai", "khong_ap_dung", "hoi_nghi",
 }
 MAX_TEXT = 200  # characters of a name or a header line (it goes into titles and metadata)
 BASE_BODY = {"", "co so", "cap uy co so", "dang uy", "chi uy", "chi bo"}
@@ -281,14 +281,17 @@ def parse_sub_type(text: str) -> SubUnitType:
 
 def load_unit(folder: Path, ballots_required: bool = True,
               form_ids: frozenset[str] = frozenset(), scores_required: bool = False,
-              cap_ratio_max: float = 0.0, inspections: CachedInspections | None = None) -> Unit:
+              cap_ratio_max: float = 0.0, inspections: CachedInspections | None = None,
+              heading_sets: Mapping[str, str] | None = None) -> Unit:
     """Read and validate everything in the unit folder; raise InputError with all problems.
 
     Before the meetings (hoso prepare) there are no ballots yet: `ballots_required=False`.
     `form_ids` are the profile's forms, which nhan_mau may name (none: not checked).
     Under Quy định 366 the score table is what rates (`scores_required`), and a unit may
     claim the higher HTXSNV cap up to `cap_ratio_max` (0: no exception in this regime).
-    PDF attachments inspected before are taken from `inspections`.
+    PDF attachments inspected before are taken from `inspections`. `heading_sets` names
+    the headings of tieu-chi.yaml that each review text is written under (the profile's
+    de_muc; none: those of Quy định 124 and 132).
     """
     if not folder.is_dir():
         raise InputError([Problem(str(folder), "", "không có thư mục đơn vị này")])
@@ -313,13 +316,13 @@ def load_unit(folder: Path, ballots_required: bool = True,
     files = attach.gather(folder / ATTACHMENTS_DIR, raw.get("dinh_kem"), UNIT_FILE,
                           {m.code for m in members}, c.problems, inspections)
     grades = content.load_grades(folder, {s.code for s in sub_units}, c.problems)
-    managers = set(leaders) | {m.code for m in members if m.base_role or m.cell_role}
-    narratives = content.load_narratives(folder, {m.code for m in members}, managers,
-                                         c.problems)
+    scores = _load_scores(folder, members, sub_units, c, scores_required)
+    narratives = content.load_narratives(
+        folder, {m.code for m in members}, _review_forms(members, leaders, scores),
+        dict(heading_sets or content.LEGACY_HEADING_SETS), c.problems)
     # An unreadable don-vi.yaml is one problem, not one more per key it would have had.
     header = _unit_header(raw, kind, members, form_ids, c if raw is not UNREADABLE
                           else Collector())
-    scores = _load_scores(folder, members, sub_units, c, scores_required)
     cap = _cap_exception(raw.get("ty_le_htxsnv"), cap_ratio_max, c)
     reratings = _reratings(raw.get("xep_loai_lai"), members, c)
     _check_ballot_totals(kind, members, sub_units, person_ballots, collective_ballots, c)
@@ -403,6 +406,16 @@ def regime_hint(folder: Path) -> tuple[str | None, int | None]:
     regime, year = data.get("quy_dinh"), data.get("nam")
     return (str(regime) if isinstance(regime, str) and regime else None,
             year if isinstance(year, int) and not isinstance(year, bool) else None)
+
+
+def _review_forms(members: tuple[Member, ...], leaders: tuple[str, ...],
+                  scores: tuple[ScoreEntry, ...]) -> dict[str, str]:
+    """Each member's review form: their role in the score table (lanh_dao, ca_nhan,
+    ngoai_he_thong), else lanh_dao for a post or a personal set, dang_vien for the rest."""
+    kinds = {e.subject: e.kind.value for e in scores if not e.collective}
+    return {m.code: kinds.get(m.code) or ("lanh_dao" if m.base_role or m.cell_role
+                                          or m.code in leaders else "dang_vien")
+            for m in members}
 
 
 def _load_scores(folder: Path, members: tuple[Member, ...], sub_units: tuple[SubUnit, ...],
@@ -648,7 +661,56 @@ def _unit_header(raw: dict[str, Any], kind: UnitType, members: tuple[Member, ...
         "recipients": tuple(_string_list(raw, "noi_nhan", c)),
         "labels": _labels(raw.get("nhan_mau"), form_ids, c),
         "regime": _regime(raw.get("quy_dinh"), c),
+        "absent_items": _absent_items(raw.get("khong_ap_dung"), c),
+        "meeting": _meeting(raw.get("hoi_nghi"), c),
     }
+
+
+MEETING_KEYS = {"dia_diem", "chu_tri", "thu_ky", "co_mat"}
+
+
+def _meeting(raw: Any, c: Collector) -> tuple[tuple[str, str], ...]:
+    """hoi_nghi: {dia_diem, chu_tri, thu_ky, co_mat}: what the draft minutes of the review
+    meeting print; what is left out is printed as a line to fill in by hand."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        c.add(UNIT_FILE, "hoi_nghi", "phải là bảng: dia_diem, chu_tri, thu_ky, co_mat")
+        return ()
+    found = []
+    for key, value in sorted(raw.items(), key=lambda kv: str(kv[0])):
+        text = nfc(str(value if value is not None else "").strip())
+        if key not in MEETING_KEYS:
+            c.add(UNIT_FILE, f"hoi_nghi.{key}", "khóa không có trong mẫu; dùng dia_diem, "
+                  "chu_tri, thu_ky, co_mat")
+        elif key == "co_mat" and not (isinstance(value, int) and value >= 0):
+            c.add(UNIT_FILE, "hoi_nghi.co_mat", "số đảng viên có mặt phải là số")
+        elif len(text) > MAX_TEXT:
+            c.add(UNIT_FILE, f"hoi_nghi.{key}", "tối đa 200 ký tự")
+        elif text:
+            found.append((str(key), text))
+    return tuple(found)
+
+
+def _absent_items(raw: Any, c: Collector) -> tuple[tuple[str, str], ...]:
+    """khong_ap_dung: {"7": "đơn vị là doanh nghiệp, không có công chức, viên chức"}: the
+    items of the checklist the unit does not have, each with its reason."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        c.add(UNIT_FILE, "khong_ap_dung", "phải là bảng: số mục → lý do, ví dụ "
+              "\"8\": đơn vị không có tổ chức công đoàn")
+        return ()
+    found = []
+    for item, reason in sorted(raw.items(), key=lambda kv: str(kv[0])):
+        text = nfc(str(reason or "").strip())
+        if not re.fullmatch(r"\d{1,2}", str(item)):
+            c.add(UNIT_FILE, f"khong_ap_dung.{item}", "phải là số mục của danh mục hồ sơ")
+        elif not text or len(text) > MAX_TEXT:
+            c.add(UNIT_FILE, f"khong_ap_dung.{item}", "cần ghi lý do (tối đa 200 ký tự)")
+        else:
+            found.append((str(item), text))
+    return tuple(found)
 
 
 def _regime(raw: Any, c: Collector) -> str | None:

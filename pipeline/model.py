@@ -243,6 +243,9 @@ class Unit:
     narratives: tuple[Narrative, ...] = field(default=())  # kiem-diem/, y-kien/
     labels: tuple[tuple[str, str], ...] = field(default=())  # nhan_mau: form → "Mẫu 3đ"
     regime: str | None = None  # quy_dinh: the profile the unit names (qd366 …)
+    # khong_ap_dung: checklist items the unit does not have, with the reason it gives
+    absent_items: tuple[tuple[str, str], ...] = field(default=())
+    meeting: tuple[tuple[str, str], ...] = field(default=())  # hoi_nghi: the review meeting
     scores: tuple[ScoreEntry, ...] = field(default=())  # diem-danh-gia (Quy định 366)
     cap_ratio: float | None = None  # a higher HTXSNV cap allowed by the competent level
     cap_ratio_basis: str = ""  # the document that allowed it

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.content import LEGACY_HEADING_SETS, catalogue
 from pipeline.errors import InputError, Problem, UsageError
 from pipeline.paths import PROFILES
 from pipeline.scoring import ScoreParams
@@ -62,12 +63,43 @@ class ChecklistItem:
     personal_sets: bool
     sensitive: bool
     missing: str = ""  # what to provide, when the item is missing ({person}: member code)
+    if_any: bool = False  # "nếu có": none given is not applicable (not_applicable says why)
+
+    @property
+    def declarable(self) -> bool:
+        """A unit may say it has no such paper (khong_ap_dung): a scan, not a form it makes."""
+        return self.section == "organisation" and "generated" not in self.sources
+
+    def absent_reason(self, unit_type: str, someone_htxsnv: bool | None,
+                      declared: dict[str, str]) -> str | None:
+        """Why the item does not apply to this unit, or None. `someone_htxsnv` None: not
+        known (a received manifest without counts), so an only_if item is not judged."""
+        if self.applies_to and unit_type not in self.applies_to:
+            return self.not_applicable
+        if self.only_if == "someone_htxsnv" and someone_htxsnv is False:
+            return self.not_applicable
+        if self.declarable and self.item in declared:
+            return declared[self.item]
+        return None
 
     def title_for(self, year: int) -> str:
         return self.title.format(year=year, next_year=year + 1)
 
     def missing_for(self, person: str | None = None) -> str:
         return self.missing.replace("{person}", person or "")
+
+
+Criteria = tuple[tuple[str, Decimal], ...]  # a province's sub-criteria with their points
+
+
+@dataclass(frozen=True)
+class Framework:
+    """The criteria frame a form of Hướng dẫn 43 names (khung_tieu_chi, per kind)."""
+
+    sentence: str = ""  # "Trên cơ sở cụ thể hoá khung tiêu chí … Phụ lục N …"
+    subject: str = ""  # the subtitle of 2A / 2B / 2C: who the form is for
+    general: Criteria = ()  # sub-criteria of the 30 points, when the province gives them
+    results: Criteria = ()  # … of the 70 points
 
 
 @dataclass(frozen=True)
@@ -96,11 +128,31 @@ class Profile:
     years: tuple[int, int] = (0, 0)  # review years the regime applies to, both included
     citations: tuple[tuple[str, str], ...] = ()  # rule id → the text a finding cites
     deadlines: tuple[tuple[str, tuple[int, int]], ...] = ()  # unit type → (day, month) due
+    # form variant (tap_the, lanh_dao, ca_nhan, ngoai_he_thong, dang_vien, y_kien) → the
+    # heading set of tieu-chi.yaml its review text is written under (de_muc)
+    heading_sets: tuple[tuple[str, str], ...] = ()
+    frameworks: tuple[tuple[str, Framework], ...] = ()  # kind (tap_the, lanh_dao …) → frame
+    # rules the regime's texts leave open (diem_mo): a finding of theirs warns, never blocks
+    open_rules: frozenset[str] = frozenset()
+    toc_note: str = ""  # under the table of contents: what the order follows
+
+    @property
+    def contents_note(self) -> str:
+        return self.toc_note or ("Hồ sơ của tổ chức cơ sở đảng đóng trước (mục 1 đến mục "
+                                 "15), hồ sơ cá nhân đóng sau (mục 1 đến mục 4), theo "
+                                 f"{self.title}.")
+
+    def framework(self, kind: str) -> Framework:
+        return dict(self.frameworks).get(kind, Framework())
 
     def deadline(self, unit_type: str, year: int) -> date | None:
         """The day a unit of this type hands its dossier to the level above (han_nop)."""
         found = dict(self.deadlines).get(unit_type)
         return date(year, found[1], found[0]) if found else None
+
+    def headings(self) -> dict[str, str]:
+        """The heading sets of the review texts: the profile's own over the legacy ones."""
+        return {**LEGACY_HEADING_SETS, **dict(self.heading_sets)}
 
     def cite(self, rule: str, default: str) -> str:
         """The source a finding of `rule` cites: the profile's own, else the default."""
@@ -226,6 +278,12 @@ def _parse(data: Any, file: str) -> Profile:
                     for i, spec in enumerate(handouts)
                     if spec.joins and spec.form not in per_member)
     deadlines = _deadlines(data.get("han_nop"), file, problems)
+    heading_sets = _heading_sets(data.get("de_muc"), file, problems)
+    frameworks = _frameworks(data.get("khung_tieu_chi"), file, problems)
+    open_rules = data.get("diem_mo") or []
+    if not isinstance(open_rules, list) or not all(isinstance(r, str) for r in open_rules):
+        problems.append(Problem(file, "diem_mo", "phải là danh sách mã quy tắc"))
+        open_rules = []
     if problems:
         raise InputError(problems)
     return Profile(
@@ -243,7 +301,66 @@ def _parse(data: Any, file: str) -> Profile:
         citations=tuple(sorted((str(k), str(v)) for k, v in
                                (data.get("citations") or {}).items())),
         deadlines=deadlines,
+        heading_sets=heading_sets,
+        frameworks=frameworks,
+        open_rules=frozenset(open_rules),
+        toc_note=str(data.get("ghi_chu_muc_luc", "")),
     )
+
+
+FRAME_KINDS = {"tap_the", "lanh_dao", "ca_nhan", "ngoai_he_thong"}
+FRAME_GROUPS = (("tieu_chi_chung", 30), ("tieu_chi_ket_qua", 70))
+
+
+def _frameworks(raw: Any, file: str, problems: list[Problem]
+                ) -> tuple[tuple[str, Framework], ...]:
+    """khung_tieu_chi: per kind, the sentence of part B, the subtitle and, when the
+    province details them, the sub-criteria whose points add up to 30 and 70."""
+    found = []
+    for kind, spec in (raw or {}).items() if isinstance(raw, dict) else ():
+        where = f"khung_tieu_chi.{kind}"
+        if kind not in FRAME_KINDS or not isinstance(spec, dict):
+            problems.append(Problem(file, where, "cần là tap_the, lanh_dao, ca_nhan hoặc "
+                                    "ngoai_he_thong, mỗi mục một bảng (cau, doi_tuong …)"))
+            continue
+        groups = [_criteria(spec.get(key), maximum, f"{where}.{key}", file, problems)
+                  for key, maximum in FRAME_GROUPS]
+        found.append((str(kind), Framework(str(spec.get("cau", "")),
+                                           str(spec.get("doi_tuong", "")), *groups)))
+    return tuple(sorted(found))
+
+
+def _criteria(raw: Any, maximum: int, where: str, file: str, problems: list[Problem]
+              ) -> Criteria:
+    if raw is None:
+        return ()
+    try:
+        criteria = tuple((str(c["noi_dung"]), Decimal(str(c["diem"]))) for c in raw)
+    except (TypeError, KeyError, ArithmeticError):
+        problems.append(Problem(file, where, "mỗi tiêu chí cần noi_dung và diem (số)"))
+        return ()
+    if sum(points for _, points in criteria) != maximum:
+        problems.append(Problem(file, where, f"tổng điểm các tiêu chí phải là {maximum}"))
+    return criteria
+
+
+HEADING_VARIANTS = {"tap_the", "lanh_dao", "ca_nhan", "ngoai_he_thong", "dang_vien", "y_kien"}
+
+
+def _heading_sets(raw: Any, file: str, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
+    """de_muc: {tap_the: mau_01_hd43, …}, each a heading set that tieu-chi.yaml has."""
+    known = dict(catalogue().headings)
+    found = []
+    for variant, name in (raw or {}).items() if isinstance(raw, dict) else ():
+        if variant not in HEADING_VARIANTS:
+            problems.append(Problem(file, f"de_muc.{variant}",
+                                    f"chỉ nhận {', '.join(sorted(HEADING_VARIANTS))}"))
+        elif name not in known:
+            problems.append(Problem(file, f"de_muc.{variant}",
+                                    f"tieu-chi.yaml không có bộ đề mục «{name}»"))
+        else:
+            found.append((str(variant), str(name)))
+    return tuple(sorted(found))
 
 
 def _deadlines(raw: Any, file: str, problems: list[Problem]
@@ -347,4 +464,5 @@ def _item(section: str, entry: Any, where: str, file: str, problems: list[Proble
         personal_sets=bool(entry.get("personal_sets", False)),
         sensitive=bool(entry.get("sensitive", False)),
         missing=str(entry.get("missing", "")),
+        if_any=bool(entry.get("neu_co", False)),
     )

@@ -136,6 +136,12 @@ SRC_THRESHOLD = f"{K41}, mục II.B.1.3; {HD_HUYEN}, mục III.1.3"
 SRC_GRADES = {"to_chuc": f"{K41}, mục II.B.1.3", "cap_uy": f"{K41}, mục II.B.3.3"}
 SRC_SCORE = f"{QD366}, Điều 11"
 SRC_ORDER = f"{QD366}, Điều 12; {HD43}"
+# A rule of the earlier regimes that Quy định 366 and Hướng dẫn 43 do not state (the
+# profile's diem_mo): reported for the competent level, citing no document that does not
+# say it (docs/quy-dinh-366.md, "Điểm mở").
+OPEN_NOTE = "điểm này Quy định 366 chưa quy định, cần cấp có thẩm quyền xem xét"
+OPEN_SOURCE = f"không có trong {QD366} và {HD43}"
+SRC_DISCIPLINE_366 = f"{QD366}, Điều 11; {HD43}"
 
 
 class _Findings:
@@ -145,10 +151,19 @@ class _Findings:
         self.items: list[Finding] = []
         self.profile = profile
 
+    def is_open(self, rule: str) -> bool:
+        return self.profile is not None and rule in self.profile.open_rules
+
     def _source(self, rule: str, source: str) -> str:
         return self.profile.cite(rule, source) if self.profile else source
 
     def error(self, rule: str, subject: str, message: str, source: str) -> None:
+        """A finding that blocks; one of a rule the regime leaves open only warns."""
+        if self.profile and rule in self.profile.open_rules:
+            self.items.append(Finding(rule, Severity.WARNING, subject,
+                                      f"{message}; {OPEN_NOTE}",
+                                      self.profile.cite(rule, OPEN_SOURCE)))
+            return
         self.items.append(Finding(rule, Severity.ERROR, subject, message,
                                   self._source(rule, source)))
 
@@ -351,10 +366,26 @@ def _check_member_conditions(unit: Unit, ratings: Sequence[Rating], params: Rule
             out.warning("nghi-om", member.name, f"{why} trong năm: mức {level.name} phải căn "
                         "cứ kết quả làm việc thực tế trong năm; chương trình không tự hạ mức, "
                         "cấp ủy xem xét lại", SRC_SICK)
-        if member.discipline and not member.discipline_self_remedied \
+        if member.discipline and params.scored and level is not Level.KHTNV:
+            _discipline_for_review(member, level, out)
+        elif member.discipline and not member.discipline_self_remedied \
                 and level is not Level.KHTNV:
             out.error("ky-luat", member.name, f"bị kỷ luật trong năm ({member.discipline}) nên "
                       f"phải xếp KHTNV, không phải {level.name}", SRC_DISCIPLINE)
+
+
+def _discipline_for_review(member: Member, level: Level, out: _Findings) -> None:
+    """Quy định 366, Điều 11: discipline lowers to KHTNV when it concerns the member's
+    duties; a violation found and remedied by oneself, force majeure, or an earlier
+    year's violation disciplined this year are for the competent level: reported, not
+    decided (the score table's Kỷ luật column is what the rule reads)."""
+    remedied = "; đảng viên đã tự phát hiện, tự khắc phục" \
+        if member.discipline_self_remedied else ""
+    out.warning("ky-luat", member.name, f"bị kỷ luật trong năm ({member.discipline}){remedied}"
+                f" nhưng xếp {level.name}: kỷ luật vì vi phạm khi thực hiện chức trách, nhiệm "
+                "vụ thì xếp KHTNV (ghi vào cột «Kỷ luật» của bảng điểm); vi phạm tự phát hiện, "
+                "tự khắc phục, do bất khả kháng hoặc của năm trước mới bị kỷ luật năm nay thì "
+                "cấp có thẩm quyền xem xét, quyết định", SRC_DISCIPLINE_366)
 
 
 # --- §5.1, §5.2: the 20 % cap in each comparison group ----------------------------------
@@ -435,9 +466,17 @@ def _cap(group: str, ratings: Sequence[Rating], params: RuleParams, out: _Findin
     good = levels.count(Level.HTTNV)
     below = sum(1 for lv in levels if not lv.at_least(Level.HTTNV))
     reason = cap_violation(excellent, good, below, params)
-    if reason:
-        source = SRC_CAP_002 if params.cap_base == "httnv_or_above" else SRC_CAP
-        out.error("gioi-han-20", group, reason, f"{source}; {SRC_SMALL}")
+    if excellent == 1 and good < params.small_group_size and out.is_open("nhom-duoi-5"):
+        # Quy định 366 counts 20 % only; the one HTXSNV of a small group is the old rule's
+        strict = cap_violation(1, good, below, replace(params, small_group_size=0))
+        reason = reason or (f"{strict}; chỉ quy tắc «nhóm dưới {params.small_group_size} "
+                            "người được 01 HTXSNV» của chế độ trước cho phép" if strict else None)
+    if not reason:
+        return
+    source = SRC_CAP_002 if params.cap_base == "httnv_or_above" else SRC_CAP
+    # the seeds' "fewer than 5: one HTXSNV" is a rule of its own, open under Quy định 366
+    small = excellent == 1 and good < params.small_group_size
+    out.error("nhom-duoi-5" if small else "gioi-han-20", group, reason, f"{source}; {SRC_SMALL}")
 
 
 # --- Quy định 366, Điều 12: the order of work, read from the documents' dates ----------------

@@ -107,26 +107,75 @@ def test_default_build_is_the_complete_qd366_sample(built: BuildResult) -> None:
     assert statuses["10"] == "not_applicable"
 
 
-def test_mau_01_shows_the_three_scores_and_cites_qd366(built: BuildResult) -> None:
-    text = words(pdf_text(built.out / "mau" / "muc-04-bao-cao-kiem-diem-tap-the.pdf"))
-    assert "Mẫu 01-HD KĐ.ĐG 2025" in text
-    assert "Quy định số 366-QĐ/TW" in text
-    assert "B. TỰ CHẤM ĐIỂM THEO KHUNG TIÊU CHÍ" in text
-    # …/30, …/70, …/100: maximum, self-score, reviewed score of each group.
-    assert "I. Tiêu chí chung 30 26,5 26" in text
-    assert "II. Kết quả thực hiện nhiệm vụ 70 56 56" in text
-    assert "Tổng cộng 100 82,5 82" in text
-    docx = " ".join(p.text for p in Document(
-        str(built.out / "mau" / "muc-04-bao-cao-kiem-diem-tap-the.docx")).paragraphs)
-    assert "B. TỰ CHẤM ĐIỂM THEO KHUNG TIÊU CHÍ" in docx
+def docx_text(path: Path) -> str:
+    return " ".join(p.text for p in Document(str(path)).paragraphs)
 
 
-def test_leaders_personal_review_is_2a_with_scores(built: BuildResult) -> None:
-    text = words(pdf_text(built.out / "mau" / "ca-nhan-DV01-1-ban-kiem-diem-ca-nhan.pdf"))
+MAU_01_HEADINGS = (
+    "A. NỘI DUNG KIỂM ĐIỂM", "I. Ưu điểm, kết quả đạt được",
+    "1. Việc chấp hành nguyên tắc tổ chức và hoạt động, nhất là nguyên tắc tập trung dân "
+    "chủ; thực hiện quy chế làm việc",
+    "II. Hạn chế, khuyết điểm và nguyên nhân",
+    "III. Kết quả khắc phục những hạn chế, khuyết điểm đã được cấp có thẩm quyền kết luận "
+    "hoặc được chỉ ra ở các kỳ kiểm điểm trước",
+    "IV. Giải trình những vấn đề được gợi ý kiểm điểm (nếu có)",
+    "V. Trách nhiệm của tập thể, cá nhân",
+    "VI. Phương hướng, biện pháp khắc phục hạn chế, khuyết điểm",
+    "B. NỘI DUNG TỰ ĐÁNH GIÁ, XẾP LOẠI", "I. Đánh giá theo các nhóm tiêu chí",
+    "Trên cơ sở cụ thể hoá khung tiêu chí đánh giá đối với tập thể được quy định tại Phụ lục "
+    "1, Quy định số 366-QĐ/TW, các tập thể tự đánh giá, chấm điểm theo các tiêu chí được cụ "
+    "thể hóa như sau:",
+    "II. Đề xuất xếp loại mức chất lượng:",
+)
+
+
+@pytest.mark.parametrize("reader", [pdf_text, docx_text])
+def test_mau_01_is_hd43s_with_its_self_scores(built: BuildResult, reader) -> None:  # type: ignore[no-untyped-def]
+    text = words(reader(built.out / "mau" / "muc-04-bao-cao-kiem-diem-tap-the.docx"
+                        if reader is docx_text else
+                        built.out / "mau" / "muc-04-bao-cao-kiem-diem-tap-the.pdf"))
+    assert "kiểm điểm, tự đánh giá, xếp loại chất lượng của tập thể" in text
+    positions = [text.find(heading) for heading in MAU_01_HEADINGS]
+    assert -1 not in positions and positions == sorted(positions)
+    # the collective's own self-scores (the thẩm định is the superior's, Điều 12)
+    assert "1. Nhóm tiêu chí chung: 26,5/30" in text
+    assert "2. Nhóm tiêu chí về kết quả thực hiện nhiệm vụ: 56/70" in text
+    assert "Tổng điểm: 82,5/100" in text
+    assert "■ Hoàn thành tốt nhiệm vụ" in text and "□ Hoàn thành xuất sắc nhiệm vụ" in text
+    assert "Thẩm định" not in text and "TỰ CHẤM ĐIỂM THEO KHUNG" not in text
+    # the text written under "## 4. Trách nhiệm của tập thể lãnh đạo, quản lý" is under 4.
+    four = text.index("4. Trách nhiệm của tập thể lãnh đạo, quản lý")
+    assert text.index("Chi ủy phân công từng chi ủy viên") > four
+    assert text.index("Chi ủy phân công từng chi ủy viên") < text.index("II. Hạn chế")
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".docx"])
+def test_leaders_personal_review_is_2a_with_part_b(built: BuildResult, suffix: str) -> None:
+    path = built.out / "mau" / f"ca-nhan-DV01-1-ban-kiem-diem-ca-nhan{suffix}"
+    text = words(pdf_text(path) if suffix == ".pdf" else docx_text(path))
     assert "Mẫu 2A-HD KĐ.ĐG 2025" in text
-    assert "Cán bộ lãnh đạo, quản lý" in text
-    assert "Tổng cộng 100 81,5 80,5" in text
+    assert "BẢN KIỂM ĐIỂM, TỰ ĐÁNH GIÁ, XẾP LOẠI CÁ NHÂN Năm 2025" in text
+    assert "(Cá nhân giữ chức vụ lãnh đạo, quản lý)" in text
+    assert "Chức vụ: Giám đốc Trung tâm" in text and "Đơn vị công tác:" in text
+    heads = ("A. NỘI DUNG KIỂM ĐIỂM", "V. Làm rõ trách nhiệm của cá nhân đối với những hạn "
+             "chế, khuyết điểm của tập thể (nếu có)", "B. NỘI DUNG TỰ ĐÁNH GIÁ, XẾP LOẠI",
+             "tại Phụ lục 3, Quy định 366-QĐ/TW", "Tổng điểm: 81,5/100",
+             "II. Đề xuất xếp loại mức chất lượng:", "(Gửi kèm Phụ lục về kết quả thực hiện")
+    positions = [text.find(h) for h in heads]
+    assert -1 not in positions and positions == sorted(positions)
     assert "Mẫu 6" not in text  # the qd124 criteria grid is not printed
+
+
+def test_a_member_without_a_post_gets_2b(prepared_qd366: PrepareResult) -> None:
+    path = next(prepared_qd366.out.glob("*ban-kiem-diem-ca-nhan-DV04.pdf"))
+    text = words(pdf_text(path))
+    assert "Mẫu 2B-HD KĐ.ĐG 2025" in text
+    assert "(Cá nhân không giữ chức vụ lãnh đạo, quản lý)" in text
+    assert "tại Phụ lục 4, Quy định 366-QĐ/TW" in text
+    assert "1. Nhóm tiêu chí chung: …/30" in text and "Tổng điểm: …/100" in text
+    assert "□ Hoàn thành tốt nhiệm vụ" in text and "■" not in text
+    assert "Kiểm điểm rõ từng hạn chế, khuyết điểm" in text  # the form's own instruction
+    assert "Chức vụ:" not in text  # 2B has no post line
 
 
 def test_decisions_cite_qd366_and_list_scores(built: BuildResult) -> None:
@@ -142,7 +191,7 @@ def test_decisions_cite_qd366_and_list_scores(built: BuildResult) -> None:
 
 def test_forms_of_hd43_in_mau(built: BuildResult) -> None:
     checklist = words(pdf_text(built.out / "mau" / "danh-muc-ho-so.pdf"))
-    assert "Mẫu 04-HD KĐ.ĐG 2025" in checklist
+    assert "Mẫu 04" not in checklist  # HĐ 43's Mẫu 04 is the list sent to the Ban Tổ chức TW
     assert re.search(r"\(10\) Quyết định xếp loại tổ chức đảng trực thuộc Không áp dụng",
                      checklist)
     self_review = PdfReader(built.out / "mau" / "tu-danh-gia-ca-nhan.pdf")
@@ -314,7 +363,8 @@ def test_a_vote_must_agree_with_the_score(unit_copy) -> None:  # type: ignore[no
     (folder / "phieu-dang-vien.csv").write_text(
         "Mã,Họ và tên,HTXSNV,HTTNV,HTNV,KHTNV,Có mặt,Tổng số\n"
         "DV04,Võ Thanh Khánh,10,3,0,0,13,13\n", encoding="utf-8")
-    u = load_unit(folder, ballots_required=False, scores_required=True)
+    u = load_unit(folder, ballots_required=False, scores_required=True,
+                  heading_sets=QD366.headings())
     a = assess(u, QD366)
     assert rules_of(a, "bieu-quyet-khac-diem")
 
@@ -327,7 +377,8 @@ def test_score_table_errors_are_located(unit_copy) -> None:  # type: ignore[no-u
     lines.append("DV99,Không Có,cá nhân,20,50,20,50,10,10,10,1,có,")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(InputError) as error:
-        load_unit(folder, ballots_required=False, scores_required=True)
+        load_unit(folder, ballots_required=False, scores_required=True,
+                  heading_sets=QD366.headings())
     text = "\n".join(error.value.lines())
     assert "diem-danh-gia.csv, dòng 4" in text and "lớn hơn số nhiệm vụ" in text
     assert f"dòng {len(lines)}, cột Mã" in text and "DV99" in text
@@ -340,7 +391,8 @@ def test_cap_exception_above_25_percent_is_refused(unit_copy) -> None:  # type: 
                     + "ty_le_htxsnv: {ty_le: 30, can_cu: Công văn số 1-CV/ĐUK}\n",
                     encoding="utf-8")
     with pytest.raises(InputError) as error:
-        load_unit(folder, ballots_required=False, scores_required=True, cap_ratio_max=0.25)
+        load_unit(folder, ballots_required=False, scores_required=True, cap_ratio_max=0.25,
+                  heading_sets=QD366.headings())
     assert "ty_le_htxsnv.ty_le" in "\n".join(error.value.lines())
 
 

@@ -123,12 +123,29 @@ def dots(count: int) -> str:
 def sections(headings: str, narrative: str, blank_lines: int = 4) -> str:
     return each(
         f"heading in {headings}",
-        '<p class="heading">{{ heading }}</p>',
-        tag(f"set section = {narrative}.sections[loop.index0] if {narrative} and "
-            f"{narrative}.sections|length &gt; loop.index0 else none"),
-        when("section and section.paragraphs",
-             each("para in section.paragraphs", "<p>{{ para }}</p>"),
-             otherwise=(dots(blank_lines),)),
+        '<p class="heading">{{ heading.text }}</p>',
+        tag(f"set section = {narrative}.section(heading) if {narrative} else none"),
+        tag("if section and section.paragraphs"),
+        each("para in section.paragraphs", "<p>{{ para }}</p>"),
+        tag("elif not heading.group"),
+        when("heading.hint", '<p class="note">{{ heading.hint }}</p>'),
+        dots(blank_lines),
+        tag("endif"),
+    )
+
+
+def part_b(b: str) -> str:
+    """Part B of Mẫu 01, 2A, 2B, 2C (the part_b macro)."""
+    return (
+        '<p class="heading">B. NỘI DUNG TỰ ĐÁNH GIÁ, XẾP LOẠI</p>'
+        '<p class="heading">I. Đánh giá theo các nhóm tiêu chí</p>'
+        f"<p>{{{{ {b}.sentence }}}}</p>"
+        + each(f"line in {b}.lines", '<p class="plain">{{ line.text }}</p>',
+               each("point in line.points",
+                    '<p class="plain">- {{ point[0] }}: {{ point[1] }}</p>'))
+        + '<p class="heading">II. Đề xuất xếp loại mức chất lượng:</p>'
+        + each("level in levels", "<p class=\"plain\">{{ '■' if " + b + ".proposed == level "
+               "else '□' }} {{ level.full_name }}</p>")
     )
 
 
@@ -409,15 +426,18 @@ def leaders() -> str:
 
 def collective_report() -> str:
     return issued(
-        "<p>Thực hiện {{ profile.regulation }} và hướng dẫn của cấp trên, {{ committee_name }} "
-        "kiểm điểm tập thể năm {{ unit.year }} như sau:</p>",
-        when("scored", '<p class="heading">A. KIỂM ĐIỂM</p>'),
-        sections("headings", "narrative"),
-        when("scored", '<p class="heading">B. TỰ CHẤM ĐIỂM THEO KHUNG TIÊU CHÍ</p>',
-             score_part("score_rows")),
-        when("level", "<p>Tập thể tự nhận mức xếp loại chất lượng: "
-                      "<b>{{ level.full_name }}</b>.</p>",
-             otherwise=(level_boxes("none"),)),
+        when("scored",
+             '<p class="heading">A. NỘI DUNG KIỂM ĐIỂM</p>',
+             sections("headings", "narrative"),
+             part_b("part_b"),
+             otherwise=(
+                 "<p>Thực hiện {{ profile.regulation }} và hướng dẫn của cấp trên, "
+                 "{{ committee_name }} kiểm điểm tập thể năm {{ unit.year }} như sau:</p>",
+                 sections("headings", "narrative"),
+                 when("level", "<p>Tập thể tự nhận mức xếp loại chất lượng: "
+                               "<b>{{ level.full_name }}</b>.</p>",
+                      otherwise=(level_boxes("none"),)),
+             )),
     )
 
 
@@ -447,28 +467,54 @@ def personal_review() -> str:
         "p in people",
         form_label("p.label"),
         header_block("p.parent_line", "p.cell_line"),
+        when("scored", *hd43_review_top(), otherwise=legacy_review_top()),
+        signature_only("NGƯỜI TỰ KIỂM ĐIỂM", "(Ký, ghi rõ họ tên)", "{{ p.name }}"),
+        '<p class="heading">NHẬN XÉT, ĐÁNH GIÁ CỦA CHI BỘ</p>',
+        dots(3),
+        "<p class=\"plain\">Chi bộ {{ 'đề xuất mức xếp loại chất lượng' if scored else "
+        "'xếp loại chất lượng đảng viên' }}: {% if p.rating %}"
+        "<b>{{ p.rating }}</b>{% else %}{{ dots_short }}{% endif %}</p>",
+        signature_only("T/M CHI BỘ", "BÍ THƯ", "{{ p.secretary }}"),
+    ))
+
+
+def hd43_review_top() -> tuple[str, ...]:
+    """Mẫu 2A / 2B / 2C of Hướng dẫn 43 down to part B."""
+    return (
+        title("BẢN KIỂM ĐIỂM, TỰ ĐÁNH GIÁ, XẾP LOẠI CÁ NHÂN", "Năm {{ unit.year }}", None)
+        .replace('<p class="rule">-----</p>', ""),
+        when("p.subject", '<p class="center"><i>({{ p.subject }})</i></p>'),
+        '<p class="rule">-----</p>',
+        '<p class="plain">Họ và tên: <b>{{ p.name }}</b>; ngày sinh: '
+        "{{ p.birth or dots_short }}</p>",
+        when("p.leader", '<p class="plain">Chức vụ: {{ p.post or p.party_post or dots_short }}'
+             "</p>"),
+        '<p class="plain">Đơn vị công tác: {{ p.workplace or dots_short }}</p>',
+        '<p class="plain">Chi bộ: {{ p.cell_line }}</p>',
+        '<p class="heading">A. NỘI DUNG KIỂM ĐIỂM</p>',
+        sections("p.headings", "p.narrative", 3),
+        part_b("p.part_b"),
+        when("p.tasks_appendix", '<p class="note">(Gửi kèm Phụ lục về kết quả thực hiện nhiệm '
+             "vụ trong đó thể hiện sản phẩm tiến độ, chất lượng cụ thể - theo hướng dẫn của "
+             "các cấp uỷ, tổ chức đảng)</p>"),
+    )
+
+
+def legacy_review_top() -> tuple[str, ...]:
+    """Mẫu 2A / 2B of Quy định 124 and Mẫu 2 of Quy định 132 down to the criteria."""
+    return (
         title("BẢN KIỂM ĐIỂM CÁ NHÂN", "Năm {{ unit.year }}", None),
         '<p class="plain">Họ và tên: <b>{{ p.name }}</b>{% if p.birth %}; ngày sinh: '
         "{{ p.birth }}{% endif %}</p>",
         "<p class=\"plain\">Chức vụ đảng: {{ p.party_post or 'Đảng viên' }}</p>",
         '<p class="plain">Chức vụ chính quyền, đoàn thể: {{ p.post or dots_short }}</p>',
         '<p class="plain">Chi bộ: {{ p.cell_line }}</p>',
-        when("scored", '<p class="plain">Đối tượng đánh giá: {{ p.kind }}</p>'),
         sections("p.headings", "p.narrative", 3),
         '<p class="heading">Tự nhận mức xếp loại chất lượng năm {{ unit.year }}:</p>',
         level_boxes("p.self_rating"),
-        when("scored",
-             '<p class="heading">Tự chấm điểm theo khung tiêu chí:</p>',
-             score_part("p.score_rows"), TASKS_LINE,
-             otherwise=('<p class="heading">Tự đánh giá theo tiêu chí ({{ criteria_label }}):'
-                        "</p>", criteria_grid("member_groups", None))),
-        signature_only("NGƯỜI TỰ KIỂM ĐIỂM", "(Ký, ghi rõ họ tên)", "{{ p.name }}"),
-        '<p class="heading">NHẬN XÉT, ĐÁNH GIÁ CỦA CHI BỘ</p>',
-        dots(3),
-        '<p class="plain">Chi bộ xếp loại chất lượng đảng viên: {% if p.rating %}'
-        "<b>{{ p.rating }}</b>{% else %}{{ dots_short }}{% endif %}</p>",
-        signature_only("T/M CHI BỘ", "BÍ THƯ", "{{ p.secretary }}"),
-    ))
+        '<p class="heading">Tự đánh giá theo tiêu chí ({{ criteria_label }}):</p>',
+        criteria_grid("member_groups", None),
+    )
 
 
 TASKS_LINE = ('<p class="plain">{{ p.tasks or "Số nhiệm vụ được giao: ……; hoàn thành: ……, '
@@ -568,6 +614,36 @@ def criteria_sheet() -> str:
         "<p>- Hoàn thành nhiệm vụ: các tiêu chí cơ bản đạt “Trung bình” trở lên.</p>",
         "<p>- Không hoàn thành nhiệm vụ: không đạt mức trên, hoặc bị kỷ luật trong năm, hoặc "
         "hoàn thành dưới 50% chỉ tiêu, nhiệm vụ được giao.</p>",
+    )
+
+
+def minutes() -> str:
+    """Biên bản hội nghị kiểm điểm (bien-ban-hoi-nghi.html)."""
+    return document(
+        frame_top(),
+        "<p>Hôm nay, {{ review_day }}, tại {{ meeting.place or dots_short }}, {{ unit.name }} tổ "
+        "chức hội nghị kiểm điểm, đánh giá, xếp loại chất lượng năm {{ unit.year }}.</p>",
+        '<p class="plain">- Chủ trì hội nghị: đồng chí {{ meeting.chair or dots_short }}.</p>',
+        '<p class="plain">- Thư ký hội nghị: đồng chí {{ meeting.clerk or dots_short }}.</p>',
+        '<p class="plain">- Tổng số đảng viên: {{ meeting.total }}; thuộc diện kiểm điểm: '
+        "{{ meeting.reviewed }}; có mặt: {{ meeting.present or dots_short }}.</p>",
+        '<p class="heading">I. NỘI DUNG HỘI NGHỊ</p>',
+        "<p>1. Thông qua báo cáo kiểm điểm, tự đánh giá, xếp loại chất lượng của tập thể "
+        "(Mẫu 01); tập thể đề xuất xếp loại: {{ meeting.collective or dots_short }}.</p>",
+        "<p>2. Từng đảng viên trình bày bản kiểm điểm, tự đánh giá, xếp loại cá nhân; hội "
+        "nghị góp ý (tổng hợp ý kiến đóng góp kèm theo).</p>",
+        "<p>3. Kết quả tự chấm điểm, đề xuất xếp loại chất lượng đảng viên:</p>",
+        when("meeting.counts", each("count in meeting.counts",
+                              '<p class="plain">- {{ count[0] }}: {{ count[1] }} đồng chí.</p>'),
+             otherwise=(dots(4),)),
+        '<p class="heading">II. Ý KIẾN KHÁC TẠI HỘI NGHỊ</p>',
+        dots(3),
+        "<p>Hội nghị kết thúc lúc … giờ … cùng ngày; biên bản đã được đọc lại trước hội nghị "
+        "và được hội nghị thông qua.</p>",
+        '<table class="closing"><tr>'
+        + sign("THƯ KÝ", "(Ký, ghi rõ họ tên)", "{{ meeting.clerk }}")
+        + sign("CHỦ TRÌ HỘI NGHỊ", "(Ký, ghi rõ họ tên)", "{{ meeting.chair }}")
+        + "</tr></table>",
     )
 
 
@@ -680,6 +756,7 @@ LAYOUTS: dict[str, Callable[[], str]] = {
     "qd-khen-thuong-dang-vien": member_award,
     "ds-can-bo-lanh-dao": leaders,
     "bao-cao-kiem-diem-tap-the": collective_report,
+    "bien-ban-hoi-nghi": minutes,
     "cham-diem-to-chuc": grid,
     "cham-diem-cap-uy": grid,
     "ban-kiem-diem-ca-nhan": personal_review,

@@ -567,6 +567,90 @@ Chịu trách nhiệm người đứng đầu về tiến độ các dự án ph
 Tăng cường kiểm tra, đôn đốc tiến độ các dự án phối hợp.
 """
 
+# Under Quy định 366 the reviews follow Hướng dẫn 43: the bí thư's Mẫu 2A, the collective's
+# Mẫu 01 (part A's headings, tieu-chi.yaml mau_2a_hd43 and mau_01_hd43).
+KIEM_DIEM_BI_THU_HD43 = """\
+## I. Ưu điểm, kết quả đạt được
+
+## 1. Về phẩm chất chính trị, đạo đức, lối sống
+
+Kiên định chủ nghĩa Mác - Lênin, tư tưởng Hồ Chí Minh; giữ gìn đoàn kết nội bộ; lối sống
+giản dị, gương mẫu. Bản thân và gia đình chấp hành tốt quy định về những điều đảng viên
+không được làm.
+
+## 2. Kết quả công tác lãnh đạo, chỉ đạo, quản lý, điều hành
+
+Lãnh đạo Trung tâm hoàn thành 10/10 nhiệm vụ được giao, đúng tiến độ; vận hành ổn định
+hạ tầng dữ liệu dùng chung của tỉnh.
+
+## 3. Trách nhiệm trong công việc; tinh thần đổi mới, sáng tạo
+
+Chủ động đề xuất chuyển đổi số các thủ tục nội bộ.
+
+## 4. Việc thực hiện cam kết tu dưỡng, rèn luyện, phấn đấu
+
+Thực hiện đầy đủ cam kết đầu năm.
+
+## II. Hạn chế, khuyết điểm và nguyên nhân
+
+Một số nhiệm vụ phối hợp với các sở, ngành còn chậm.
+
+## III. Kết quả khắc phục hạn chế, khuyết điểm đã được chỉ ra ở các kỳ kiểm điểm trước
+
+Đã khắc phục hết các hạn chế nêu ra ở kỳ kiểm điểm năm trước.
+
+## IV. Giải trình những vấn đề được gợi ý kiểm điểm
+
+Không có vấn đề được gợi ý kiểm điểm.
+
+## V. Làm rõ trách nhiệm của cá nhân đối với những hạn chế, khuyết điểm của tập thể
+
+Chịu trách nhiệm người đứng đầu về tiến độ các dự án phối hợp.
+
+## VI. Phương hướng, biện pháp khắc phục
+
+Tăng cường kiểm tra, đôn đốc tiến độ các dự án phối hợp.
+"""
+KIEM_DIEM_TAP_THE_HD43 = """\
+## I. Ưu điểm, kết quả đạt được
+
+## 1. Việc chấp hành nguyên tắc tổ chức và hoạt động; quy chế làm việc
+Chi ủy duy trì nghiêm nguyên tắc tập trung dân chủ, tập thể lãnh đạo, cá nhân phụ trách.
+Các vấn đề quan trọng về nhân sự, kế hoạch đầu tư hạ tầng số đều được đưa ra chi ủy thảo
+luận, quyết định theo đa số. Quy chế làm việc nhiệm kỳ được rà soát, sửa đổi tháng 3/2025.
+
+- Sinh hoạt chi bộ định kỳ đủ 12 kỳ, sinh hoạt chuyên đề 04 kỳ.
+- Nội bộ đoàn kết, không có đơn thư khiếu nại, tố cáo.
+
+## 2. Kết quả thực hiện các mục tiêu, chỉ tiêu, nhiệm vụ
+Hoàn thành 14/14 chỉ tiêu kế hoạch năm; đưa vào vận hành Trung tâm dữ liệu dùng chung của
+tỉnh; tỷ lệ hồ sơ thủ tục hành chính trực tuyến toàn trình đạt 68%, vượt 8% kế hoạch.
+
+## 3. Công tác xây dựng, chỉnh đốn Đảng và hệ thống chính trị
+Tổ chức học tập, quán triệt đầy đủ các nghị quyết, chỉ thị của cấp trên; kết nạp 02 đảng
+viên mới; giới thiệu 100% đảng viên sinh hoạt nơi cư trú.
+
+## 4. Trách nhiệm của tập thể lãnh đạo, quản lý
+Chi ủy phân công từng chi ủy viên theo dõi các dự án chuyển đổi số trọng điểm của tỉnh.
+
+## II. Hạn chế, khuyết điểm và nguyên nhân
+Một số nhiệm vụ chuyển đổi số còn chậm do phụ thuộc tiến độ của các sở, ngành.
+
+## III. Kết quả khắc phục những hạn chế, khuyết điểm
+Hạn chế năm 2024 về chậm triển khai kế hoạch an toàn thông tin đã được khắc phục xong.
+
+## IV. Giải trình những vấn đề được gợi ý kiểm điểm
+Không có vấn đề được gợi ý kiểm điểm.
+
+## V. Trách nhiệm của tập thể, cá nhân
+Trách nhiệm về tiến độ các dự án phối hợp thuộc tập thể chi ủy, trước hết là đồng chí Bí
+thư.
+
+## VI. Phương hướng, biện pháp khắc phục hạn chế, khuyết điểm
+Tăng cường kiểm tra, giám sát tiến độ các dự án; phân công chi ủy viên theo dõi từng dự
+án.
+"""
+
 # (general /30, results /70, tasks, done, on time, beyond requirement) that give each level
 # by Quy định 366, Điều 11; the reviewed score sits a little under the self-score.
 SCORE_SHAPES = {
@@ -622,10 +706,15 @@ def chi_bo_qd366(source: Path, folder: Path) -> None:
     # The bí thư's review is written here (Mẫu 2A made by hoso); the phó bí thư's stays a
     # signed scan, as both happen in practice.
     (folder / "dinh-kem" / "DV01" / "1-ban-kiem-diem.pdf").unlink()
-    (folder / "kiem-diem" / "DV01.md").write_text(KIEM_DIEM_BI_THU, encoding="utf-8")
+    (folder / "kiem-diem" / "DV01.md").write_text(KIEM_DIEM_BI_THU_HD43, encoding="utf-8")
+    (folder / "kiem-diem" / "tap-the.md").write_text(KIEM_DIEM_TAP_THE_HD43, encoding="utf-8")
     add_workplaces(folder / "dang-vien.csv")
     text = (folder / "don-vi.yaml").read_text(encoding="utf-8")
     text = text.replace("quy_dinh: qd124\n", "quy_dinh: qd366\n")
+    text = text.replace("ngay_danh_gia: 10/12/2025\n", "ngay_danh_gia: 10/12/2025\n"
+                        "# Hội nghị kiểm điểm: in vào bản dự thảo biên bản (mục 16).\n"
+                        "hoi_nghi: {dia_diem: Hội trường Trung tâm, thu_ky: Nguyễn Quốc Huy, "
+                        "co_mat: 14}\n")
     (folder / "don-vi.yaml").write_text(text, encoding="utf-8")
 
 
