@@ -125,9 +125,15 @@ Builder = Callable[[FormRequest], dict[str, Any] | None]
 # self-score checked by the body in charge ("thẩm định").
 VOTE_WORDS = {"basis_words": "bỏ phiếu", "basis_vote": "biểu quyết",
               "basis_meeting": "bỏ phiếu kín", "list_words": "PHIẾU XẾP LOẠI"}
-SCORE_WORDS = {"basis_words": "chấm điểm, thẩm định", "basis_vote": "chấm điểm, thẩm định",
-               "basis_meeting": "thẩm định điểm tự chấm,",
+# Under Quy định 366 the unit's papers speak of self-scores and proposals: the thẩm định is
+# the superior's step (Điều 12), and no ballot rule is the basis of a score.
+SCORE_WORDS = {"basis_words": "tự chấm điểm,", "basis_vote": "tự chấm điểm",
+               "basis_meeting": "xem xét điểm tự chấm,",
                "list_words": "KẾT QUẢ CHẤM ĐIỂM, XẾP LOẠI"}
+VOTE_NOTE = ("Mức xếp loại là mức cao nhất mà số phiếu của mức đó cộng với các mức cao hơn "
+             "đạt trên 50% tổng số đảng viên chính thức (cấp ủy viên) của hội nghị.")
+SCORE_NOTE = ("Mức đề xuất theo tổng điểm và điều kiện hoàn thành nhiệm vụ của từng mức "
+              "(Quy định 366-QĐ/TW, Điều 11).")
 
 
 def build_form(request: FormRequest, item: str | None = None, title: str = "",
@@ -237,7 +243,8 @@ def basis_text(rating: Rating | None, scored: bool, words: bool = False) -> str:
         return ""
     if scored and rating.score is not None:
         value = points(rating.score.sheet.total)
-        return f"{value}/100 điểm" if not words else f"{value}/100 điểm thẩm định"
+        whose = "điểm thẩm định của cấp trên" if rating.score.reviewed else "điểm tự chấm"
+        return f"{value}/100 điểm" if not words else f"{value}/100 {whose}"
     if rating.result is not None:
         notation = rating.result.cumulative_notation()
         return notation if not words else f"kết quả biểu quyết {notation}"
@@ -316,7 +323,9 @@ def _to_trinh(r: FormRequest) -> dict[str, Any]:
 
 def _committee_tally(r: FormRequest) -> dict[str, Any]:
     unit, a = r.unit, r.a
-    subject = f"kết quả bỏ phiếu xếp loại chất lượng cá nhân cấp ủy viên năm {unit.year}"
+    scored = r.profile.rules.scored
+    what = "tự chấm điểm, đề xuất xếp loại" if scored else "bỏ phiếu xếp loại"
+    subject = f"kết quả {what} chất lượng cá nhân cấp ủy viên năm {unit.year}"
     names = _cell_names(unit)
     rows = [Row(i, x.subject, x.name, role_label(unit.member(x.subject), names), x, note_for(x))
             for i, x in enumerate(a.committee_members, start=1)]
@@ -324,6 +333,7 @@ def _committee_tally(r: FormRequest) -> dict[str, Any]:
         "doc": doc_info(r, "BẢN TỔNG HỢP", subject, (unit.parent_body,)),
         "committee_body": committee_name(unit),
         "rows": rows,
+        "rule_note": SCORE_NOTE if scored else VOTE_NOTE,
     }
 
 

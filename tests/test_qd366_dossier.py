@@ -154,3 +154,14 @@ def test_a_qd366_build_cites_no_2022_or_2023_plan(built_qd366: BuildResult) -> N
     for finding in manifest["findings"]:
         assert not LOCAL.search(finding["source"]), finding
     assert member  # the factory stays importable for the rules above
+
+
+def test_lists_speak_of_scores_and_proposals_not_ballots(built_qd366: BuildResult) -> None:
+    for path in sorted((built_qd366.out / "mau").glob("*.pdf")):
+        text = words("\n".join(p.extract_text() for p in PdfReader(path).pages))
+        assert "bỏ phiếu" not in text and "trên 50%" not in text, path.name
+        assert "đã thẩm định" not in text, path.name  # the base does not review itself
+    item_6 = words("\n".join(p.extract_text() for p in PdfReader(
+        built_qd366.out / "mau" / "muc-06-tong-hop-phieu-cap-uy-vien.pdf").pages))
+    assert "kết quả tự chấm điểm, đề xuất xếp loại chất lượng cá nhân cấp ủy viên" in item_6
+    assert "thẩm định của cấp trên" in item_6 and "Mức đề xuất theo tổng điểm" in item_6

@@ -193,7 +193,7 @@ def vote_head(first: str) -> str:
                        "{% endif %}</th>" for i, name in enumerate(LEVEL_HEADS))
     return (
         f'<tr><th rowspan="2">STT</th>{first}<th colspan="4">{{% if scored %}}Điểm đánh giá '
-        "(tự chấm; thẩm định){% else %}Kết quả biểu quyết (số phiếu / "
+        "(tự chấm; thẩm định của cấp trên){% else %}Kết quả biểu quyết (số phiếu / "
         "có mặt / tổng số; tỷ lệ trên tổng số){% endif %}</th><th rowspan=\"2\">Kết quả "
         'xếp loại</th><th rowspan="2">Ghi chú</th></tr>'
         f"<tr>{subheads}</tr>"
@@ -322,8 +322,7 @@ def committee_tally() -> str:
         "{{ unit.year }}. Kết quả tổng "
         "hợp như sau:</p>",
         vote_table(wide=False),
-        '<p class="note">Mức xếp loại là mức cao nhất mà số phiếu của mức đó cộng với các mức '
-        "cao hơn đạt trên 50% tổng số đảng viên chính thức (cấp ủy viên) của hội nghị.</p>",
+        '<p class="note">{{ rule_note }}</p>',
     )
 
 
@@ -536,10 +535,11 @@ def score_summary() -> str:
     """Items (3) and (5) under Quy định 366 (_tong_hop_diem.html)."""
     return issued(
         "<p>Căn cứ {{ profile.regulation }} và khung tiêu chí của cấp trên, "
-        "{{ deciding_body }} tổng hợp kết quả tự chấm điểm và thẩm định của {{ what }} năm "
+        "{{ deciding_body }} tổng hợp kết quả tự chấm điểm, đề xuất xếp loại của {{ what }} năm "
         "{{ unit.year }} như sau:</p>",
         collective_table('<th rowspan="2">Tập thể</th>', column_shares("score_summary")),
-        '<p class="note">Mức xếp loại theo tổng điểm thẩm định (từ 90 điểm: HTXSNV; từ 70 đến '
+        '<p class="note">Mức đề xuất theo tổng điểm (thẩm định của cấp trên khi đã có, nếu '
+        "không là điểm tự chấm; từ 90 điểm: HTXSNV; từ 70 đến "
         "dưới 90: HTTNV; từ 50 đến dưới 70: HTNV; dưới 50: KHTNV) và các điều kiện hoàn thành "
         "nhiệm vụ của từng mức.</p>",
         wide=True,
