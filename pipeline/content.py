@@ -115,7 +115,8 @@ class Narrative:
 LEGACY_HEADING_SETS = {"tap_the": "bao_cao_tap_the", "lanh_dao": "ban_kiem_diem_lanh_dao",
                        "dang_vien": "ban_kiem_diem_dang_vien", "y_kien": "tong_hop_y_kien"}
 ROMAN = frozenset({"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"})
-NUMBERING = re.compile(r"\s*([IVXivx]+|\d{1,2}|[a-eA-E])\s*[.)/:\-–]\s*")
+NUMBERING = re.compile(r"\s*([IVXivx]+|\d{1,2}|[a-eA-E])\s*(?:[.)/:\-–]\s*|$)"
+                       r"|\s*([IVX]+)\s+(?=\w)")
 
 
 @cache
@@ -141,10 +142,11 @@ def _heading(raw: str | dict[str, Any]) -> Heading:
 def _numbering(text: str) -> tuple[str, str]:
     """A heading split into its numbering (I., 2., a) …), folded, and its folded words."""
     found = NUMBERING.match(text)
-    if found is None or (found.group(1).isalpha() and len(found.group(1)) > 1
-                         and fold(found.group(1)) not in ROMAN):
+    number = found and (found.group(1) or found.group(2))
+    if not found or not number or (number.isalpha() and len(number) > 1
+                                   and fold(number) not in ROMAN):
         return "", fold(text)
-    return fold(found.group(1)), fold(text[found.end():])
+    return fold(number), fold(text[found.end():])
 
 
 def parse_grade(text: str) -> str | None:
