@@ -10,12 +10,14 @@ only the bundled templates and fonts readable), reused for every document.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from pipeline.cache import CUT_MAGIC, CompiledTemplates, FormCache, compiled
 from pipeline.chunks import (
@@ -56,6 +58,20 @@ def pct(value: float) -> str:
 
 
 DOCX_TEMPLATES = TEMPLATES / "docx"
+
+# Word never breaks a line inside "366-QĐ/TW" or "07/14/15" (after the number's hyphen or an
+# inner slash); Pango may. A word joiner there keeps the PDF's lines (and so its pages) those
+# of the Word file.
+_INNER_SLASH = re.compile(r"(?<=\w)/(?=\w)|(?<=\d)-(?=[^\W\d_])")
+WORD_JOINER = "\u2060"
+
+
+def join_at_slashes(value: Any) -> Any:
+    """Every printed value of an HTML template: plain text gets its word joiners; markup
+    (already HTML) is left as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _INNER_SLASH.sub(lambda found: found.group() + WORD_JOINER, value)
+    return value
 
 
 def _share_vocabulary(env: Environment) -> Environment:
@@ -156,7 +172,9 @@ class Renderer:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
-            bytecode_cache=CompiledTemplates("autoescape: html, j2 and strings")
+            finalize=join_at_slashes,
+            bytecode_cache=CompiledTemplates("autoescape: html, j2 and strings; finalize: "
+                                             "join_at_slashes")
             if keep_compiled else None,
         ))
         # docxtpl compiles each template's XML with from_string; autoescape keeps a
