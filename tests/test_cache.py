@@ -465,21 +465,29 @@ def test_forms_are_numbered_while_the_last_is_still_laid_out(
     events: list[str] = []
     real_standalone = dossier.standalone_pdf
 
+    others_numbered = threading.Event()
+
     def standalone(pdf: bytes, r: Renderer) -> bytes:
         events.append("numbered")
+        if events.count("numbered") == len(plan) - 1:
+            others_numbered.set()
         return real_standalone(pdf, r)
 
     def release() -> None:
+        # Released once the other forms are numbered; a build that numbered nothing
+        # before the last form is released by the deadline, and fails the order below.
+        others_numbered.wait(timeout=60)
         events.append("last form in")
         pool.held.set_result(pool.renderer.pdf(last))
 
     monkeypatch.setattr(dossier, "standalone_pdf", standalone)
-    timer = threading.Timer(3.0, release)  # the other forms are numbered well before
-    timer.start()
+    releaser = threading.Thread(target=release)
+    releaser.start()
     try:
         forms = dossier.render_forms(plan, renderer, 2, pool=pool)  # type: ignore[arg-type]
     finally:
-        timer.cancel()
+        others_numbered.set()
+        releaser.join()
     assert events == ["numbered"] * (len(plan) - 1) + ["last form in", "numbered"]
     assert [f.numbered for f in forms] == [real_standalone(f.pdf, renderer) for f in forms]
 

@@ -163,21 +163,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def test_kept_renderers_given_nothing_at_first_rehearse_once(
-        tmp_path: Path, unit_copy: Copy) -> None:
-    """A watch started on a warm cache lays out nothing in its first build; its renderers
-    then lay out a rehearsal page each, while the clerk reads (dossier._rehearse_when_idle),
-    so that the first saves are as fast as the next."""
-    unit = unit_copy(CHI_BO)
-    build(unit, tmp_path / "out", use_cache=True)  # the cache holds every form now
-    with built_once(unit, tmp_path / "out") as (_, first):
-        before = {pid: cpu_seconds(pid) for pid in first}
-        time.sleep(dossier.REHEARSE_AFTER_SECONDS + 1.5)
-        spent = {pid: cpu_seconds(pid) - before[pid] for pid in first}
-        time.sleep(1.0)
-        idle = {pid: cpu_seconds(pid) - before[pid] - spent[pid] for pid in first}
-    assert all(seconds >= 0.02 for seconds in spent.values()), spent  # a page laid out
-    assert all(seconds < 0.02 for seconds in idle.values()), idle  # and only once
+def test_only_renderers_kept_between_builds_rehearse(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A watch's renderers (kept=True, pipeline/watch.py) start their rehearsal, which waits
+    for a first form (the next test); a build's own renderers never rehearse."""
+    rehearsed = threading.Event()
+    monkeypatch.setattr(dossier, "_prepare_worker", lambda cache, load_engine: None)
+    monkeypatch.setattr(dossier, "_end_when_orphaned", lambda parent: None)
+    monkeypatch.setattr(dossier, "_rehearse_when_idle", rehearsed.set)
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        dossier._start_worker(None, False, os.getpid(), kept=False)
+        assert "hoso-rehearsal" not in {thread.name for thread in threading.enumerate()}
+        assert not rehearsed.is_set()
+        dossier._start_worker(None, False, os.getpid(), kept=True)
+        assert rehearsed.wait(timeout=30)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
 
 
 def test_the_rehearsal_is_a_portrait_and_a_landscape_page_and_waits_for_no_form(
