@@ -711,11 +711,26 @@ def chi_bo_qd366(source: Path, folder: Path) -> None:
     add_workplaces(folder / "dang-vien.csv")
     text = (folder / "don-vi.yaml").read_text(encoding="utf-8")
     text = text.replace("quy_dinh: qd124\n", "quy_dinh: qd366\n")
+    for old_text, new_text in QD366_PARENTS:
+        text = text.replace(old_text, new_text)
     text = text.replace("ngay_danh_gia: 10/12/2025\n", "ngay_danh_gia: 10/12/2025\n"
                         "# Hội nghị kiểm điểm: in vào bản dự thảo biên bản (mục 16).\n"
                         "hoi_nghi: {dia_diem: Hội trường Trung tâm, thu_ky: Nguyễn Quốc Huy, "
                         "co_mat: 14}\n")
     (folder / "don-vi.yaml").write_text(text, encoding="utf-8")
+
+
+# The bodies above in 2025 (docs/quy-dinh-366.md, "Mẫu đi kèm"): the provincial Đảng bộ Khối
+# ended; a city agency's chi bộ is under the Đảng bộ of the city's Ủy ban nhân dân.
+QD366_PARENTS = (
+    ("cap_tren: Đảng bộ Khối Cơ quan và Doanh nghiệp tỉnh\n",
+     "# Cấp trên sau sắp xếp năm 2025: Đảng bộ Khối của tỉnh kết thúc hoạt động, thay bằng "
+     "Đảng bộ\n# các cơ quan Đảng và Đảng bộ Ủy ban nhân dân (docs/quy-dinh-366.md, \"Mẫu đi "
+     "kèm\").\ncap_tren: Đảng bộ Ủy ban nhân dân thành phố Huế\n"),
+    ("co_quan_cap_tren: Ban Thường vụ Đảng ủy Khối Cơ quan và Doanh nghiệp tỉnh\n",
+     "co_quan_cap_tren: Ban Thường vụ Đảng ủy Ủy ban nhân dân thành phố Huế\n"),
+    ("  - Ban Tổ chức Đảng ủy Khối\n", "  - Ban Tổ chức Đảng ủy Ủy ban nhân dân thành phố\n"),
+)
 
 
 def add_workplaces(members: Path) -> None:
