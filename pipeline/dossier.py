@@ -31,6 +31,7 @@ from pipeline.profiles import ChecklistItem, Profile, available_profiles, choose
 from pipeline.progress import Monotonic, ProgressCallback, notify, silent
 from pipeline.render import Renderer
 from pipeline.rules import Assessment, Finding, Severity, assess
+from pipeline.unfilled import Unfilled, unfilled_fields
 from pipeline.vntext import fold
 from pipeline.zygote import Zygote, ZygoteChild
 from pipeline.zygote import available as zygote_available
@@ -118,7 +119,8 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
         parts = assemble.plan_parts(unit, profile, assessment, rendered_by_key(forms))
         dossier = assemble.bind(unit, profile, assessment, parts, renderer)
         notify(progress, "bind", 1, 1)
-        report = report_lines(unit, dossier, assessment, profile)
+        unfilled = unfilled_fields(unit)
+        report = report_lines(unit, dossier, assessment, profile, unfilled)
         files = output_files(dossier, forms, report, renderer)
     if sign is not None:
         from pipeline.signing import sign_pdf
@@ -130,7 +132,7 @@ def build(unit_dir: Path, out: Path | None = None, profile_name: str | None = No
     notify(progress, "write", 0, 1)
     write_owned(target, files, "build", forbidden=unit_dir,
                 committed=lambda: notify(progress, "write", 1, 1))
-    complete = not dossier.missing and not assessment.errors
+    complete = not dossier.missing and not assessment.errors and not unfilled
     return BuildResult(target, unit, dossier.pages, tuple(report), complete)
 
 
@@ -143,6 +145,7 @@ class Validation:
     unit: Unit | None
     problems: tuple[Problem, ...]
     findings: tuple[Finding, ...]
+    unfilled: tuple[Unfilled, ...] = ()  # printed fields still holding a placeholder
 
 
 def validate(unit_dir: Path, profile_name: str | None = None,
@@ -158,7 +161,7 @@ def validate(unit_dir: Path, profile_name: str | None = None,
     except HosoError as error:
         return Validation(profile, None, _problems(error), ())
     findings = () if before_meetings else assess(unit, profile).findings
-    return Validation(profile, unit, (), findings)
+    return Validation(profile, unit, (), findings, unfilled_fields(unit))
 
 
 def _problems(error: HosoError) -> tuple[Problem, ...]:
@@ -761,7 +764,7 @@ def _render_pdf(html: str) -> bytes:
 
 
 def report_lines(unit: Unit, dossier: BoundDossier, a: Assessment,
-                 profile: Profile) -> list[str]:
+                 profile: Profile, unfilled: tuple[Unfilled, ...] = ()) -> list[str]:
     lines = [f"Hồ sơ {unit.name} năm {unit.year}: {dossier.pages} trang. Áp dụng "
              f"{profile.title} (bộ quy định {profile.id})."]
     for p in dossier.missing:
@@ -771,12 +774,15 @@ def report_lines(unit: Unit, dossier: BoundDossier, a: Assessment,
                      f"(trang {p.first_page} là trang báo thiếu)")
     lines.extend(f"[LƯU Ý] {x.label}: đã gỡ nội dung chủ động, không đưa vào hồ sơ: "
                  f"{', '.join(x.active)}" for x in unit.attachments if x.active)
+    lines.extend(u.line() for u in unfilled)
     lines.extend(f.line() for f in a.findings)
     errors = sum(1 for f in a.findings if f.severity is Severity.ERROR)
-    if not dossier.missing and not errors:
+    if not dossier.missing and not errors and not unfilled:
         lines.append("Hồ sơ đầy đủ; các mức xếp loại phù hợp quy định.")
     else:
-        lines.append(f"Tổng cộng: {len(dossier.missing)} mục còn thiếu, {errors} lỗi xếp loại.")
+        blanks = f", {len(unfilled)} chỗ chưa điền" if unfilled else ""
+        lines.append(f"Tổng cộng: {len(dossier.missing)} mục còn thiếu, {errors} lỗi xếp "
+                     f"loại{blanks}.")
     return lines
 
 

@@ -317,7 +317,6 @@ def _to_trinh(r: FormRequest) -> dict[str, Any]:
         "committee_name": committee_name(unit),
         "committee_rows": rows,
         "summary": summary(a.members),
-        "findings": a.errors,
     }
 
 

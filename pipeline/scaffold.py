@@ -17,9 +17,9 @@ from pipeline.tables import WORKBOOK, Column
 INIT = ROOT / "templates" / "init"
 
 _DANG_BO_DOCUMENTS = """\
-  qd-xep-loai-to-chuc-truc-thuoc: {so: 5-QĐ/ĐU, ngay: 11/12/YEAR}
-  qd-xep-loai-cap-uy-truc-thuoc: {so: 6-QĐ/ĐU, ngay: 11/12/YEAR}
-  qd-xep-loai-cap-uy-vien-truc-thuoc: {so: 7-QĐ/ĐU, ngay: 11/12/YEAR}
+#  qd-xep-loai-to-chuc-truc-thuoc: {so: 19-QĐ/ĐU, ngay: 11/12/YEAR}
+#  qd-xep-loai-cap-uy-truc-thuoc: {so: 20-QĐ/ĐU, ngay: 11/12/YEAR}
+#  qd-xep-loai-cap-uy-vien-truc-thuoc: {so: 21-QĐ/ĐU, ngay: 11/12/YEAR}
 """
 
 

@@ -308,9 +308,6 @@ def to_trinh() -> str:
         "{{ '; ' if not loop.last else '.' }}{% endfor %}{% if summary.not_classified %} "
         "Chưa xếp loại: {{ summary.not_classified }} đồng chí (mới kết nạp chưa đủ 06 tháng, "
         "miễn hoặc đình chỉ sinh hoạt).{% endif %}</p>",
-        when("findings",
-             '<p class="heading">Lưu ý: kết quả trên chưa phù hợp quy định ở các điểm sau</p>',
-             each("f in findings", "<p>- {{ f.subject }}: {{ f.message }} ({{ f.source }}).</p>")),
         "<p>Kính đề nghị {{ unit.parent_body }} xem xét, quyết định./.</p>",
     )
 
