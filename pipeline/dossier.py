@@ -774,6 +774,7 @@ def report_lines(unit: Unit, dossier: BoundDossier, a: Assessment,
                      f"(trang {p.first_page} là trang báo thiếu)")
     lines.extend(f"[LƯU Ý] {x.label}: đã gỡ nội dung chủ động, không đưa vào hồ sơ: "
                  f"{', '.join(x.active)}" for x in unit.attachments if x.active)
+    lines.extend(f"[LƯU Ý] {note}" for note in unit.notes)
     lines.extend(u.line() for u in unfilled)
     lines.extend(f.line() for f in a.findings)
     errors = sum(1 for f in a.findings if f.severity is Severity.ERROR)

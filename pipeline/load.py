@@ -150,6 +150,7 @@ class Collector:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.notes: list[Problem] = []  # what is read past, never an error (a clerk's column)
         self.sheets: tuple[str, ...] = ()  # of the unit's workbook du-lieu.xlsx
 
     def add(self, file: str, where: str, message: str) -> None:
@@ -343,6 +344,7 @@ def load_unit(folder: Path, ballots_required: bool = True,
         cap_ratio=cap[0],
         cap_ratio_basis=cap[1],
         reratings=reratings,
+        notes=tuple(c.notes),
         **header,
     )
 
@@ -825,7 +827,7 @@ def _table(folder: Path, stem: str, columns: tuple[Column, ...], c: Collector,
             c.add(f"{stem}.csv", "", f"thiếu bảng này (tệp CSV hoặc Excel, hoặc trang «{stem}» "
                   f"trong {WORKBOOK})")
         return f"{stem}.csv", []
-    return source.label, read_table(source, columns, c.problems)
+    return source.label, read_table(source, columns, c.problems, notes=c.notes)
 
 
 def _load_sub_units(folder: Path, kind: UnitType, c: Collector) -> tuple[SubUnit, ...]:
@@ -885,16 +887,43 @@ def _duplicates(file: str, keyed: list[tuple[str, Source]], what: str, c: Collec
 def _load_members(folder: Path, kind: UnitType, cells: set[str],
                   c: Collector) -> tuple[Member, ...]:
     file, rows = _table(folder, MEMBERS, MEMBER_COLUMNS, c, required=True)
+    rows = _without_repeats(rows, file, c)
     members = [_member(row, file, kind, cells, c) for row in rows]
     _duplicates(file, [(m.code, m.source) for m in members], "mã đảng viên", c)
-    people = Counter((fold(m.name), m.birth_date) for m in members)
-    for m in members:
-        if people[(fold(m.name), m.birth_date)] > 1:
-            c.add(file, m.source.where, f"«{m.name}» xuất hiện hai lần (trùng họ tên và ngày "
-                  "sinh); nếu là hai người khác nhau, hãy ghi ngày sinh")
+    _same_people(members, file, c)
     if not members and not any(p.file == file for p in c.problems):
         c.add(file, "", "chưa có đảng viên nào")
     return tuple(members)
+
+
+def _without_repeats(rows: list[Row], file: str, c: Collector) -> list[Row]:
+    """The rows, each row pasted again word for word said once and left out: it would
+    otherwise be reported as a repeated code and a repeated person."""
+    first_line: dict[tuple[tuple[str, str], ...], int] = {}
+    kept = []
+    for row in rows:
+        values = tuple(sorted((k, fold(v)) for k, v in row.values if v))
+        if values in first_line:
+            c.add(file, f"dòng {row.line}", f"chép lại đúng dòng {first_line[values]}; xóa "
+                  "một trong hai dòng")
+            continue
+        first_line[values] = row.line
+        kept.append(row)
+    return kept
+
+
+def _same_people(members: list[Member], file: str, c: Collector) -> None:
+    """Two rows of one name and one birth date are one person written twice, unless the
+    birth date is missing (two people of one name)."""
+    seen: dict[tuple[str, date | None], Member] = {}
+    for m in members:
+        first = seen.setdefault((fold(m.name), m.birth_date), m)
+        if first is m:
+            continue
+        hint = ("ghi ngày sinh của từng người" if m.birth_date is None else
+                "một người chỉ ghi một dòng; nếu là hai người khác nhau, kiểm tra ngày sinh")
+        c.add(file, m.source.where, f"«{m.name}» trùng họ tên và ngày sinh với {first.code} "
+              f"({first.source.where}): {hint}")
 
 
 def _member(row: Row, file: str, kind: UnitType, cells: set[str], c: Collector) -> Member:
@@ -906,8 +935,10 @@ def _member(row: Row, file: str, kind: UnitType, cells: set[str], c: Collector) 
         c.add(file, where, "thiếu mã đảng viên")
     cell = row.get("chi_bo") or None
     if kind is UnitType.DANG_BO_CO_SO and cell not in cells:
-        c.add(file, where, f"chi bộ «{cell or ''}» không có trong {SUB_UNITS}"
-              if cell else "đảng bộ cơ sở: phải ghi chi bộ nơi đảng viên sinh hoạt")
+        known = f"; các mã có: {', '.join(sorted(cells))}" if cells else ""
+        c.add(file, where + ", cột Chi bộ", f"chi bộ «{cell or ''}» không có trong "
+              f"{SUB_UNITS}{known}" if cell else "đảng bộ cơ sở: phải ghi mã chi bộ nơi đảng "
+              f"viên sinh hoạt{known}")
     if kind is UnitType.CHI_BO_CO_SO and cell:
         c.add(file, where, "chi bộ cơ sở không có chi bộ trực thuộc; để trống cột «Chi bộ»")
         cell = None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pipeline.content import Grades, Narrative
+from pipeline.errors import Problem
 from pipeline.levels import Level
 from pipeline.scoring import Kind, ScoreSheet
 from pipeline.tally import BallotCount
@@ -250,6 +251,7 @@ class Unit:
     cap_ratio: float | None = None  # a higher HTXSNV cap allowed by the competent level
     cap_ratio_basis: str = ""  # the document that allowed it
     reratings: tuple[Rerating, ...] = field(default=())
+    notes: tuple[Problem, ...] = field(default=())  # read past, never an error
 
     def score_for(self, subject: str, collective: bool = False,
                   committee: bool = False) -> ScoreEntry | None:

@@ -105,12 +105,14 @@ def find_table(folder: Path, stem: str, sheets: tuple[str, ...] = ()
 
 
 def read_table(path: Path | TableSource, columns: Sequence[Column],
-               problems: list[Problem], extra_ok: bool = False) -> list[Row]:
+               problems: list[Problem], extra_ok: bool = False,
+               notes: list[Problem] | None = None) -> list[Row]:
     """Rows of the table with canonical keys; problems are appended, never raised.
 
     Title rows above the header and a running-number column (STT) are accepted; with
     `extra_ok` other unknown columns are ignored too (a unit's own table given to
-    `hoso tally`). Line numbers are those of the file or sheet."""
+    `hoso tally`), and with `notes` they are ignored and each is noted there (the
+    clerk's own columns in a unit's table). Line numbers are those of the file or sheet."""
     source = path if isinstance(path, TableSource) else TableSource(path)
     name = source.label
     if source.path.stat().st_size > MAX_TABLE_BYTES:
@@ -139,7 +141,7 @@ def read_table(path: Path | TableSource, columns: Sequence[Column],
     start = _header_row(raw, columns)
     header, body = raw[start], raw[start + 1:]
     before = len(problems)
-    keys = _match_header(header, columns, name, problems, start + 1, extra_ok)
+    keys = _match_header(header, columns, name, problems, start + 1, extra_ok, notes)
     if any(c.required and c.key not in keys for c in columns) and len(problems) > before:
         return []  # a missing column: said once, not again on every row
     rows = []
@@ -180,23 +182,34 @@ def _header_row(raw: list[list[str]], columns: Sequence[Column]) -> int:
 
 def _match_header(header: list[str], columns: Sequence[Column], name: str,
                   problems: list[Problem], line: int = 1,
-                  extra_ok: bool = False) -> list[str | None]:
+                  extra_ok: bool = False,
+                  notes: list[Problem] | None = None) -> list[str | None]:
+    """The column key of each header cell. An unknown column is a problem, or, given
+    `notes`, a note there (the column stays in the file and is not read), unless a
+    required column is missing: the unknown one is then likely it, misspelt."""
     lookup = _lookup(columns)
     keys: list[str | None] = []
+    unknown: list[tuple[str, str]] = []  # (where, hint)
     for title in header:
         folded = fold(title)
         key = lookup.get(folded)
         if key is None and folded and folded not in IGNORED_COLUMNS and not extra_ok:
-            hint = _suggest(folded, lookup)
-            problems.append(Problem(name, f"dòng {line}, cột «{title}»", "tên cột không có "
-                                    f"trong mẫu{hint}; xem README để biết các cột được dùng"))
+            unknown.append((f"dòng {line}, cột «{title}»", _suggest(folded, lookup)))
         if key is not None and key in keys:
             problems.append(Problem(name, f"dòng {line}, cột «{title}»", "cột bị lặp"))
         keys.append(key)
-    for column in columns:
-        if column.required and column.key not in keys:
-            problems.append(Problem(name, f"dòng {line}", f"thiếu cột «{column.aliases[0]}»; "
-                                    "chưa đọc các dòng của bảng này"))
+    missing = [c for c in columns if c.required and c.key not in keys]
+    for where, hint in unknown:
+        if notes is None or missing:
+            problems.append(Problem(name, where, f"tên cột không có trong mẫu{hint}; xem "
+                                    "trang Hướng dẫn (HUONG-DAN.txt) để biết các cột"))
+        else:
+            notes.append(Problem(name, where, f"cột không có trong mẫu{hint}: được giữ "
+                                 "nguyên trong bảng nhưng chương trình không đọc; đổi tên "
+                                 "cột nếu đây là một cột của mẫu"))
+    for column in missing:
+        problems.append(Problem(name, f"dòng {line}", f"thiếu cột «{column.aliases[0]}»; "
+                                "chưa đọc các dòng của bảng này"))
     return keys
 
 

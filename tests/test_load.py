@@ -55,7 +55,7 @@ def test_duplicate_people(unit_copy: Copy) -> None:
     edit_csv(folder / "dang-vien.csv", 4, "Ngày sinh", rows[5][2])
     lines = problems_of(folder)
     assert any("mã đảng viên «DV01» bị trùng" in line for line in lines)
-    assert any("xuất hiện hai lần" in line and "dòng 5" in line for line in lines)
+    assert any("trùng họ tên và ngày sinh" in line and "dòng 5" in line for line in lines)
 
 
 @pytest.mark.parametrize(("column", "value", "expected"), [

@@ -13,7 +13,7 @@ from pipeline.cli import main
 from pipeline.dossier import validate
 from pipeline.model import UnitType
 from pipeline.scaffold import init_unit
-from tests.conftest import QD366
+from tests.conftest import DANG_BO, QD366
 
 Copy = Callable[[Path], Path]
 
@@ -66,3 +66,65 @@ def test_init_writes_no_sample_document_numbers(tmp_path: Path) -> None:
         raw = yaml.safe_load((folder / "don-vi.yaml").read_text(encoding="utf-8"))
         assert not raw.get("van_ban"), raw.get("van_ban")
         assert raw["cap_tren"] == "Đảng bộ …"  # a placeholder, which the build then names
+
+
+def test_a_clerks_own_column_is_read_past_with_a_note(unit_copy: Copy, tmp_path: Path) -> None:
+    """A notes column of the clerk's own stays in the file, is not read, and is said once;
+    the build is complete as before."""
+    unit = unit_copy(QD366)
+    path = unit / "dang-vien.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",Ghi chú riêng"] + [line + ",gọi lại thứ Hai" for line in lines[1:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(unit), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    report = (tmp_path / "out" / "bao-cao.txt").read_text(encoding="utf-8")
+    assert report.count("[LƯU Ý] dang-vien.csv, dòng 1, cột «Ghi chú riêng»: cột không có "
+                        "trong mẫu") == 1
+    assert "Hồ sơ đầy đủ" in report
+    assert [note.where for note in validate(unit).unit.notes] == [  # type: ignore[union-attr]
+        "dòng 1, cột «Ghi chú riêng»"]
+
+
+def test_a_name_that_disagrees_with_its_code_is_an_error_naming_both(unit_copy: Copy) -> None:
+    """A score row pasted one line off would score the wrong person."""
+    unit = unit_copy(QD366)
+    path = unit / "diem-danh-gia.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "DV02,Nguyễn Quốc Huy,", "DV02,Lương Thanh Cường,"), encoding="utf-8")
+    messages = [str(p) for p in validate(unit).problems]
+    assert any("diem-danh-gia.csv, dòng 5" in m and "«Lương Thanh Cường»" in m
+               and "DV02 («Nguyễn Quốc Huy»)" in m for m in messages), messages
+
+
+def test_a_row_pasted_twice_is_said_once(unit_copy: Copy) -> None:
+    unit = unit_copy(QD366)
+    path = unit / "dang-vien.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([*lines, lines[2]]) + "\n", encoding="utf-8")
+    messages = [str(p) for p in validate(unit).problems]
+    assert messages == [f"dang-vien.csv, dòng {len(lines) + 1}: chép lại đúng dòng 3; xóa một "
+                        "trong hai dòng"]
+
+
+def test_one_person_under_two_codes_names_the_first(unit_copy: Copy) -> None:
+    unit = unit_copy(QD366)
+    path = unit / "dang-vien.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([*lines, lines[2].replace("DV02,", "DV99,", 1)]) + "\n",
+                    encoding="utf-8")
+    messages = [str(p) for p in validate(unit).problems]
+    assert f"dang-vien.csv, dòng {len(lines) + 1}: «Nguyễn Quốc Huy» trùng họ tên và ngày " \
+           "sinh với DV02 (dòng 3): một người chỉ ghi một dòng; nếu là hai người khác nhau, " \
+           "kiểm tra ngày sinh" in messages, messages
+
+
+def test_an_unknown_chi_bo_lists_the_codes_there_are(unit_copy: Copy) -> None:
+    unit = unit_copy(DANG_BO)
+    path = unit / "dang-vien.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",NOI,", ",NOY,", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    messages = [str(p) for p in validate(unit).problems]
+    assert "dang-vien.csv, dòng 2, cột Chi bộ: chi bộ «NOY» không có trong to-chuc-truc-thuoc; " \
+           "các mã có: CLS, HC, NGOAI, NOI" in messages, messages
