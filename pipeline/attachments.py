@@ -158,17 +158,18 @@ def _add(path: Path, label: str, item: str, person: str | None, problems: list[P
         problems.append(Problem(label, "", "tệp quá lớn (trên 50 MB)"))
         return
     active: tuple[str, ...] = ()
+    landscape = False
     if suffix in PDF_SUFFIXES:
         pages, active, error = _inspected(path.read_bytes(), label, inspections)
         kind = "pdf"
     else:
-        pages, error = 1, image_problem(path)
+        (error, landscape), pages = _image_facts(path), 1
         kind = "image"
     if error:
         problems.append(Problem(label, "", error))
         return
     found.append(Attachment(path=path, item=item, person=person, kind=kind, pages=pages,
-                            label=label, active=active))
+                            label=label, active=active, landscape=landscape))
 
 
 def _inspected(data: bytes, label: str, inspections: CachedInspections | None
@@ -224,14 +225,27 @@ def _count_pages(data: bytes) -> tuple[int, str | None]:
 
 
 def image_problem(path: Path) -> str | None:
+    return _image_facts(path)[0]
+
+
+EXIF_ORIENTATION = 0x0112
+TURNED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+
+
+def _image_facts(path: Path) -> tuple[str | None, bool]:
+    """Why the image cannot be used (or None), and whether it is wider than tall as it
+    will be bound (image_page: after its EXIF orientation)."""
     try:
         with Image.open(path) as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
-                return "ảnh quá lớn (quá nhiều điểm ảnh)"
-            image.verify()
+                return "ảnh quá lớn (quá nhiều điểm ảnh)", False
+            image.verify()  # first, as Pillow asks: before anything else reads the file
+        with Image.open(path) as image:
+            turned = image.getexif().get(EXIF_ORIENTATION) in TURNED
+            width, height = (image.height, image.width) if turned else image.size
     except Exception:  # Pillow raises many kinds for broken images
-        return "ảnh bị hỏng hoặc không phải JPEG/PNG"
-    return None
+        return "ảnh bị hỏng hoặc không phải JPEG/PNG", False
+    return None, width > height
 
 
 # Active content never travels into the dossier: actions that run code, open programs or

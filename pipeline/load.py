@@ -316,6 +316,7 @@ def load_unit(folder: Path, ballots_required: bool = True,
 
     files = attach.gather(folder / ATTACHMENTS_DIR, raw.get("dinh_kem"), UNIT_FILE,
                           {m.code for m in members}, c.problems, inspections)
+    c.notes.extend(Problem(x.label, "", SIDEWAYS) for x in files if x.landscape)
     grades = content.load_grades(folder, {s.code for s in sub_units}, c.problems)
     scores = _load_scores(folder, members, sub_units, c, scores_required)
     narratives = content.load_narratives(
@@ -347,6 +348,10 @@ def load_unit(folder: Path, ballots_required: bool = True,
         notes=tuple(c.notes),
         **header,
     )
+
+
+SIDEWAYS = ("ảnh nằm ngang nên được đặt trên trang A4 ngang; nếu đó là trang giấy dọc bị "
+            "quét xoay, hãy xoay lại ảnh cho thẳng rồi dựng lại")
 
 
 def refuse_links(folder: Path, c: Collector) -> None:

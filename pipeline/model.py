@@ -186,6 +186,7 @@ class Attachment:
     pages: int
     label: str = ""  # dinh-kem/… as the clerk knows it
     active: tuple[str, ...] = ()  # active content found, removed when bound
+    landscape: bool = False  # an image wider than tall: bound on a landscape page
 
 
 @dataclass(frozen=True)

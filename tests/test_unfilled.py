@@ -128,3 +128,28 @@ def test_an_unknown_chi_bo_lists_the_codes_there_are(unit_copy: Copy) -> None:
     messages = [str(p) for p in validate(unit).problems]
     assert "dang-vien.csv, dòng 2, cột Chi bộ: chi bộ «NOY» không có trong to-chuc-truc-thuoc; " \
            "các mã có: CLS, HC, NGOAI, NOI" in messages, messages
+
+
+def test_a_sideways_scan_gets_a_note(unit_copy: Copy, tmp_path: Path) -> None:
+    """A portrait page scanned sideways, stored without EXIF orientation, is bound as it
+    is; the clerk is told. An upright one, or one whose EXIF turns it upright, is not."""
+    from PIL import Image
+
+    unit = unit_copy(QD366)
+    scan = unit / "dinh-kem" / "07-qd-xep-loai-ccvc.jpg"
+    with Image.open(scan) as image:
+        upright = image.width < image.height
+        image.rotate(90, expand=True).save(scan)
+    assert upright  # the sample's own scan stands
+    turned = unit / "dinh-kem" / "08-qd-xep-loai-cong-doan.jpg"
+    with Image.open(turned) as image:
+        exif = Image.Exif()
+        exif[0x0112] = 6  # shown turned a quarter: upright again
+        image.rotate(90, expand=True).save(turned, exif=exif)
+    notes = [str(n) for n in validate(unit).unit.notes]  # type: ignore[union-attr]
+    assert len(notes) == 1 and notes[0].startswith("dinh-kem/07-qd-xep-loai-ccvc.jpg: ảnh "
+                                                    "nằm ngang"), notes
+    result = CliRunner().invoke(main, ["build", str(unit), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output  # a note, never a block
+    assert "[LƯU Ý] dinh-kem/07-qd-xep-loai-ccvc.jpg: ảnh nằm ngang" in (
+        tmp_path / "out" / "bao-cao.txt").read_text(encoding="utf-8")
