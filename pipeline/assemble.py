@@ -169,6 +169,7 @@ def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
     total = 1 + toc_pages + body_pages
     cover = _opened(renderer.cached_pdf(cover_html(toc_pages)), before, opened)
     writer = PdfWriter()
+    writer.add_metadata(_dossier_metadata(unit))
     in_order: list[Opened | PageObject] = [cover, toc]
     in_order.extend(pages for body in bodies for pages in body)
     for pages in in_order:
@@ -185,6 +186,13 @@ def bind(unit: Unit, profile: Profile, a: Assessment, parts: Sequence[Part],
     missing = tuple(p for p in placed if p.part.status is Status.MISSING)
     renderer.bound_forms = opened
     return BoundDossier(pdf, manifest, tuple(placed), total, missing)
+
+
+def _dossier_metadata(unit: Unit) -> dict[str, str]:
+    """What a PDF reader shows as the file's title, author and subject."""
+    return {"/Title": f"Hồ sơ kiểm điểm, đánh giá, xếp loại chất lượng năm {unit.year}",
+            "/Author": unit.name, "/Subject": f"{unit.name}, {unit.parent}",
+            "/Creator": "hoso"}
 
 
 Opened = FormObjects | PdfReader  # a form's PDF, ready to bind (pdfcopy.py) or as read

@@ -83,6 +83,9 @@ def engine_salt(stylesheet: str) -> bytes:
     return digest.digest()
 
 
+WORD_FILE_VERSION = b"hoso word file 2\0"  # raised when pipeline/word.py writes differently
+
+
 class FormCache:
     """Rendered PDFs of forms, keyed by their HTML and the engine salt."""
 
@@ -99,8 +102,9 @@ class FormCache:
     def word_key(key: str, template: bytes) -> str:
         """The Word file's key: its form's HTML key and its docxtpl template. Both are
         filled from one context, and every value of the Word layout is in the HTML too
-        (tests/test_forms.py compares their text), so equal HTML means equal Word."""
-        return hashlib.sha256(key.encode("ascii") + template).hexdigest()
+        (tests/test_forms.py compares their text), so equal HTML means equal Word, as
+        long as pipeline/word.py writes as it did (`WORD_FILE_VERSION`)."""
+        return hashlib.sha256(WORD_FILE_VERSION + key.encode("ascii") + template).hexdigest()
 
     def derived_key(self, *parts: bytes) -> str:
         """The key of what is made from `parts` alone (a form's PDF numbered on its own:

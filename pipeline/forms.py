@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -61,6 +62,7 @@ class DocInfo:
     parent_line: str
     issuer_line: str
     wide: bool = False
+    issued: date | None = None  # the document's own date (its Word file's), if it has one
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ def doc_info(r: FormRequest, doc_type: str, subject: str, recipients: tuple[str,
         parent_line=parent_line,
         issuer_line=issuer_line,
         wide=wide,
+        issued=issued,
     )
 
 
