@@ -5,8 +5,9 @@ personal set (1)–(4) per leader. A missing item gets a placeholder page; an it
 not apply is listed with its reason. The table of contents is rendered, measured and
 rendered again until its own length is stable, so every page it gives is real. Every
 page after the cover gets a stamped number equal to its physical page number, and the
-PDF page labels say the same. The outline has one entry per item; under (14) one per
-person with (1)–(4). The manifest is embedded as the file attachment `ho-so.json`.
+PDF page labels say the same. The outline follows the pages: one entry per item, then
+one for the personal sets, with one per person under it, each with (1)–(4). The manifest
+is embedded as the file attachment `ho-so.json`.
 """
 
 from __future__ import annotations
@@ -457,25 +458,34 @@ def stamp_source(renderer: Renderer) -> bytes:
 STAMPS_VERSION = b"stamps:sample-1"  # pipeline/stamps.py; change it when that changes
 
 
+PERSONAL_SETS = "Hồ sơ cá nhân cán bộ lãnh đạo, quản lý (mục 14)"
+
+
 def _outline(writer: PdfWriter, placed: Sequence[PlacedPart], toc_first: int) -> None:
-    leaders_entry = None
-    person_entry = None
-    person = None
+    """One entry per item in the order of the pages: the organisation's items, then the
+    personal sets, bound after them (Kế hoạch 41-KH/ĐUK §II.B.7.2), under one entry of
+    their own, one per person with (1)–(4)."""
+    personal = [p for p in placed if p.part.section != "organisation"]
     for p in placed:
         part = p.part
-        page = (p.first_page or toc_first) - 1
         if part.section == "organisation":
             suffix = " — không áp dụng" if part.status is Status.NOT_APPLICABLE else (
                 " — còn thiếu" if part.status is Status.MISSING else "")
-            entry = writer.add_outline_item(title=f"{part.number} {part.title}{suffix}",
-                                            page_number=page)
-            if part.item == "14":
-                leaders_entry = entry
-            continue
+            writer.add_outline_item(title=f"{part.number} {part.title}{suffix}",
+                                    page_number=(p.first_page or toc_first) - 1)
+    if not personal:
+        return
+    sets = writer.add_outline_item(title=PERSONAL_SETS,
+                                   page_number=(personal[0].first_page or toc_first) - 1)
+    person_entry = None
+    person = None
+    for p in personal:
+        part = p.part
+        page = (p.first_page or toc_first) - 1
         if part.person != person:
             person = part.person
             person_entry = writer.add_outline_item(title=part.person_name, page_number=page,
-                                                   parent=leaders_entry)
+                                                   parent=sets)
         suffix = " — còn thiếu" if part.status is Status.MISSING else ""
         writer.add_outline_item(title=f"{part.number} {part.title}{suffix}", page_number=page,
                                 parent=person_entry)

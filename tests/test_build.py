@@ -66,7 +66,8 @@ def test_items_are_in_checklist_order(built: BuildResult) -> None:
 def test_outline_titles_order_and_targets(built: BuildResult) -> None:
     reader = reader_of(built)
     entries = outline(reader)
-    top = [(title, page) for depth, title, page in entries if depth == 0]
+    top = [(title, page) for depth, title, page in entries
+           if depth == 0 and title.startswith("(")]
     assert [t.split(")")[0] + ")" for t, _ in top] == [f"({n})" for n in range(1, 16)]
     items = {i["item"]: i for i in manifest_of(built)["items"] if i["section"] == "organisation"}
     for title, page in top:
@@ -76,13 +77,17 @@ def test_outline_titles_order_and_targets(built: BuildResult) -> None:
             assert "không áp dụng" in title
         else:
             assert page == entry["first_page"]
-    # under (14): one entry per person, each with (1)–(4)
-    index = next(i for i, e in enumerate(entries) if e[0] == 0 and e[1].startswith("(14)"))
+    # after (15), bound last: the personal sets, one entry per person, each with (1)–(4)
+    index = next(i for i, e in enumerate(entries) if e[0] == 0 and e[1].startswith("Hồ sơ cá"))
+    assert entries[index - 1][1].startswith("(15)") and all(e[0] > 0 for e in entries[index + 1:])
     persons = [e for e in entries[index + 1:] if e[0] == 1]
     children = [e for e in entries[index + 1:] if e[0] == 2]
     leaders = {i["person"] for i in manifest_of(built)["items"] if i["section"] == "personal"}
     assert {p[1] for p in persons} == leaders
     assert [c[1][:3] for c in children] == ["(1)", "(2)", "(3)", "(4)"] * len(leaders)
+    # in the order of the pages, except items that have none
+    pages = [page for depth, title, page in entries if "không áp dụng" not in title]
+    assert pages == sorted(pages)
 
 
 def test_page_labels_and_stamped_numbers(built: BuildResult) -> None:
