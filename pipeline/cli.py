@@ -328,9 +328,10 @@ def prepare(ctx: click.Context, unit_dir: Path | None, out: Path | None,
         with progress_bar(ctx) as progress:
             result = prepare_forms(unit_dir or DEFAULT_SAMPLE, out, profile, progress=progress,
                                    use_cache=not no_cache)
-        for name in result.files:
-            click.echo(f"  {name}")
-        click.echo(f"Đã ghi {len(result.files)} tệp vào {result.out}/")
+        for line in result.files if ctx.obj["verbose"] else result.summary():
+            click.echo(f"  {line}")
+        click.echo(f"Đã ghi {len(result.files)} tệp (PDF và Word) vào {result.out}/"
+                   + ("" if ctx.obj["verbose"] else "; hoso -v prepare … liệt kê từng tệp"))
         return 0
 
     _run(ctx.obj["verbose"], action)

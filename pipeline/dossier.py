@@ -9,8 +9,10 @@ import contextlib
 import json
 import multiprocessing
 import os
+import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed, wait
 from concurrent.futures.process import _process_worker
@@ -25,12 +27,18 @@ from pipeline.errors import HosoError, InputError, Problem
 from pipeline.forms import FormDoc, FormRequest, build_form
 from pipeline.load import UNIT_FILE, load_unit, regime_hint
 from pipeline.memory import collect_less_from_now, fewer_collections, return_freed_memory
-from pipeline.model import Activity, Unit
+from pipeline.model import Unit
 from pipeline.output import Staging, claim, staged_output, write_owned
-from pipeline.profiles import ChecklistItem, Profile, available_profiles, choose_profile
+from pipeline.profiles import (
+    ChecklistItem,
+    Profile,
+    RuleParams,
+    available_profiles,
+    choose_profile,
+)
 from pipeline.progress import Monotonic, ProgressCallback, notify, silent
 from pipeline.render import Renderer
-from pipeline.rules import Assessment, Finding, Severity, assess
+from pipeline.rules import Assessment, Finding, Severity, assess, under_review
 from pipeline.unfilled import Unfilled, unfilled_fields
 from pipeline.vntext import fold
 from pipeline.zygote import Zygote, ZygoteChild
@@ -237,7 +245,7 @@ def plan_forms(unit: Unit, profile: Profile, a: Assessment) -> list[FormDoc]:
     for spec in profile.other_forms:
         if spec.applies_to and unit.kind.value not in spec.applies_to:
             continue
-        for subject in _subjects(unit, spec.per):
+        for subject in _subjects(unit, spec.per, profile.rules):
             forms.append(build_form(FormRequest(unit, a, profile, spec.form, subject)))
     return [f for f in forms if f is not None]
 
@@ -254,7 +262,7 @@ def plan_handouts(unit: Unit, profile: Profile, a: Assessment) -> list[Handout]:
     for spec in profile.handouts:
         if spec.applies_to and unit.kind.value not in spec.applies_to:
             continue
-        for subject in _subjects(unit, spec.per):
+        for subject in _subjects(unit, spec.per, profile.rules):
             form = build_form(FormRequest(unit, a, profile, spec.form, subject, handout=True))
             if form is not None:
                 handouts.append(Handout(form, spec.joins))
@@ -266,15 +274,15 @@ def _applies(item: ChecklistItem, unit: Unit, a: Assessment) -> bool:
                               dict(unit.absent_items)) is None
 
 
-def _subjects(unit: Unit, per: str | None) -> list[str | None]:
-    """One form, or one per organisation trực thuộc / voting body / committee / đảng bộ
-    bộ phận with chi bộ of its own."""
+def _subjects(unit: Unit, per: str | None, params: RuleParams) -> list[str | None]:
+    """One form, or one per member under review / organisation trực thuộc / voting body /
+    committee / đảng bộ bộ phận with chi bộ of its own."""
     if per == "sub_unit":
         return [s.code for s in unit.sub_units]
     if per == "section":
         return [s.code for s in unit.sections_with_cells]
     if per == "member":
-        return [m.code for m in unit.members if m.activity is Activity.ACTIVE]
+        return [m.code for m in unit.members if under_review(m, unit.review_date, params)]
     voting: list[str | None] = [s.code for s in unit.sub_units if unit.members_of(s.code)]
     if per == "cell":
         return voting or [None]
@@ -301,6 +309,30 @@ def rendered_keys(forms: list[FormDoc]) -> Rendered:
 class PrepareResult:
     out: Path
     files: tuple[str, ...]
+
+    def summary(self) -> list[str]:
+        """One line per handout form (each written as PDF and Word): the file for all, and
+        how many personal copies (mau-2a-…-DV01.pdf …) there are."""
+        shared: set[str] = set()
+        copies: Counter[str] = Counter()
+        for name in self.files:
+            stem, _, kind = name.rpartition(".")
+            head, _, code = stem.rpartition("-")
+            if kind != "pdf":
+                continue
+            if head and _PERSON_CODE.fullmatch(code):
+                copies[head] += 1
+            else:
+                shared.add(stem)
+        lines = []
+        for stem in sorted(shared | set(copies)):
+            parts = (["bản chung"] if stem in shared else []) + \
+                ([f"{copies[stem]} bản riêng từng người"] if copies[stem] else [])
+            lines.append(f"{stem}: {' và '.join(parts)}")
+        return lines
+
+
+_PERSON_CODE = re.compile(r"[A-ZĐ]+\d+")
 
 
 def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = None,
@@ -350,14 +382,33 @@ def _put_handout(staging: Staging, form: FormDoc, pdf: bytes | Writer,
                  docx: bytes | Writer) -> Path:
     """Write a handout's two files (as bytes, or by what writes them); the path of its
     PDF in the staging folder, its Word file beside it."""
-    label = form.context["doc"].label
-    stem = (f"{fold(label).replace(' ', '-')}-" if label else "") + form.file_stem
+    label = _handout_label(form)
+    stem = (f"{label}-" if label else "") + form.file_stem
     for name, data in ((f"{stem}.docx", docx), (f"{stem}.pdf", pdf)):
         if isinstance(data, bytes):
             staging.put(name, data)
         else:
             staging.write(name, data)
     return staging.folder / f"{stem}.pdf"
+
+
+def _handout_label(form: FormDoc) -> str:
+    """The form's label as a file name, as printed on the handout: a member's Mẫu 2A or 2B
+    is the one their page says (mau-2a-hd-kd-dg-2025); a file for all with both, both
+    (mau-2a-2b-hd-kd-dg-2025)."""
+    people = form.context.get("people") or ()
+    labels = sorted({p["label"] for p in people if isinstance(p, dict) and p.get("label")}) \
+        or [form.context["doc"].label or ""]
+    names = [fold(label).replace(" ", "-") for label in labels if label]
+    if len(names) <= 1:
+        return names[0] if names else ""
+    words = [name.split("-") for name in names]
+    differ = [i for i in range(len(words[0])) if len({w[i] for w in words}) > 1]
+    if any(len(w) != len(words[0]) for w in words) or len(differ) != 1:
+        return ""  # labels too unlike to name one file after them
+    merged = list(words[0])
+    merged[differ[0]] = "-".join(dict.fromkeys(w[differ[0]] for w in words))
+    return "-".join(merged)
 
 
 Writer = Callable[[BinaryIO], None]  # writes a file into the open file it is given

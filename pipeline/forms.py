@@ -20,7 +20,6 @@ from pipeline.content import allowed_level, catalogue, grade_counts, heading_set
 from pipeline.hd43 import minutes, part_b
 from pipeline.levels import LEVELS, Level
 from pipeline.model import (
-    Activity,
     Member,
     Role,
     ScoreEntry,
@@ -29,7 +28,7 @@ from pipeline.model import (
     Unit,
     UnitType,
 )
-from pipeline.profiles import ChecklistItem, Profile
+from pipeline.profiles import ChecklistItem, Profile, RuleParams
 from pipeline.rules import (
     Assessment,
     Rating,
@@ -37,6 +36,7 @@ from pipeline.rules import (
     classifiable,
     member_kind,
     ratings_under,
+    under_review,
 )
 from pipeline.scoring import GENERAL_MAX, RESULTS_MAX, Kind, points
 from pipeline.vntext import date_words, header_date, number, short_date
@@ -571,17 +571,19 @@ def _task_line(entry: ScoreEntry | None) -> str:
             f"{s.on_time}, vượt yêu cầu: {s.exceeded}.")
 
 
-def reviewed_members(unit: Unit, subject: str | None) -> list[Member]:
-    """Who gets a handout of their own: one member (per: member), else every active one."""
+def reviewed_members(unit: Unit, subject: str | None, params: RuleParams) -> list[Member]:
+    """Who gets a handout of their own: one member (per: member), else every member under
+    review this year (rules.under_review)."""
     if subject is not None:
         return [unit.member(subject)]
-    return [m for m in unit.members if m.activity is Activity.ACTIVE]
+    return [m for m in unit.members if under_review(m, unit.review_date, params)]
 
 
 def _personal_review(r: FormRequest) -> dict[str, Any] | None:
     unit = r.unit
     if r.handout:
-        people = [_person_sheet(r, m, None) for m in reviewed_members(unit, r.subject)]
+        people = [_person_sheet(r, m, None)
+                  for m in reviewed_members(unit, r.subject, r.profile.rules)]
     else:
         if r.subject is None or unit.narrative("ca_nhan", r.subject) is None:
             return None
@@ -665,7 +667,7 @@ def _residence_requests(r: FormRequest) -> dict[str, Any]:
     people = [{"name": m.name, "post": m.post, "workplace": m.workplace,
                "residence": m.residence,
                "birth": short_date(m.birth_date) if m.birth_date else ""}
-              for m in reviewed_members(unit, r.subject)]
+              for m in reviewed_members(unit, r.subject, r.profile.rules)]
     doc = doc_info(r, "PHIẾU LẤY Ý KIẾN NHẬN XÉT", f"năm {unit.year}", (), numbered=False)
     return {"doc": doc, "people": people}
 
@@ -813,7 +815,7 @@ def _self_assessment(r: FormRequest) -> dict[str, Any] | None:
     """Mẫu 05: one page per member; blank when handed out, else those with a score."""
     unit = r.unit
     if r.handout:
-        members = reviewed_members(unit, r.subject)
+        members = reviewed_members(unit, r.subject, r.profile.rules)
     else:
         members = [m for m in unit.members if unit.score_for(m.code)]
     if not members:

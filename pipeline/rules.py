@@ -214,6 +214,16 @@ def months_between(start: date, end: date) -> int:
     return months - (1 if end.day < start.day else 0)
 
 
+def under_review(member: Member, review_date: date, params: RuleParams) -> bool:
+    """Reviewed this year (kiểm điểm): active, and, where the regime says a member admitted
+    less than `min_months_to_classify` ago is not reviewed (Quy định 366, Điều 5:
+    new_member = not_reviewed), a member that long."""
+    if member.activity is not Activity.ACTIVE:
+        return False
+    return params.new_member != "not_reviewed" or \
+        months_between(member.admitted, review_date) >= params.min_months_to_classify
+
+
 def classifiable(member: Member, review_date: date, months: int) -> bool:
     """Reviewed and classified this year: active, and a member for `months` or more."""
     return (member.activity is Activity.ACTIVE

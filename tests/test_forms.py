@@ -183,7 +183,7 @@ def test_prepare_writes_the_handouts(prepared: PrepareResult) -> None:
     for cell in ("NOI", "NGOAI", "CLS", "HC"):
         assert f"mau-7-phieu-bieu-quyet-dang-vien-{cell}.pdf" in names
         assert f"mau-10-phieu-bieu-quyet-cap-uy-vien-{cell}.pdf" in names
-    assert {"mau-2-ban-kiem-diem-ca-nhan.pdf", "mau-3-213-phieu-xin-y-kien-noi-cu-tru.pdf",
+    assert {"mau-2a-2b-ban-kiem-diem-ca-nhan.pdf", "mau-3-213-phieu-xin-y-kien-noi-cu-tru.pdf",
             "mau-6-tieu-chi-dang-vien.pdf", "mau-01-bao-cao-kiem-diem-tap-the.pdf"} <= names
     unit = load_unit(DANG_BO)
     cell = [m for m in unit.members if m.cell == "NOI"]
@@ -192,7 +192,7 @@ def test_prepare_writes_the_handouts(prepared: PrepareResult) -> None:
     assert len(ballot.pages) == len(voters)  # one copy per full member
     first = ballot.pages[0].extract_text()
     assert all(m.name in " ".join(first.split()) for m in voters)
-    reviews = pdf_text(prepared.out / "mau-2-ban-kiem-diem-ca-nhan.pdf")
+    reviews = pdf_text(prepared.out / "mau-2a-2b-ban-kiem-diem-ca-nhan.pdf")
     assert reviews.count("BẢN KIỂM ĐIỂM CÁ NHÂN") == sum(
         1 for m in unit.members if m.activity.value == "active")
     assert "Mẫu 2B" in reviews and "Mẫu 2A" in reviews

@@ -14,7 +14,8 @@ from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from pipeline.dossier import BuildResult, PrepareResult
-from pipeline.model import Activity
+from pipeline.profiles import load_profile
+from pipeline.rules import under_review
 
 SAMPLES = ["built_qd366", "built_chi_bo", "built_dang_bo"]
 HANDOUTS = ["prepared_qd366", "prepared_chi_bo"]
@@ -71,8 +72,37 @@ def test_the_residence_request_asks_about_the_members_own_workplace(
                      dv03)
     assert "Nơi cư trú: Phường An Cựu, thành phố Huế" in dv03
     assert "Chi bộ Trung tâm" not in dv03.split("Đơn vị công tác:")[1].split("\n")[0]
-    dv15 = text("DV15")  # no workplace in the data: a line to write it in
-    assert re.search(r"Đơn vị công tác: …{10,}", dv15)
+    dv14 = text("DV14")  # no workplace in the data: a line to write it in
+    assert re.search(r"Đơn vị công tác: …{10,}", dv14)
+
+
+def test_a_member_not_under_review_gets_no_handout(prepared_qd366: PrepareResult) -> None:
+    """DV15, admitted 20/08/2025, is not reviewed in 2025 (Quy định 366, Điều 5): no file
+    of their own, and not in the files for all."""
+    assert not [name for name in prepared_qd366.files if "DV15" in name]
+    assert "DV14" in " ".join(prepared_qd366.files)
+    for combined in prepared_qd366.out.glob("mau-*[a-z].pdf"):
+        assert "Trần Văn Định" not in pdf_text(combined), combined.name
+
+
+def test_each_handout_is_named_by_the_form_it_holds(prepared_qd366: PrepareResult) -> None:
+    """A leader's review is Mẫu 2A, a member's 2B (Hướng dẫn 43); the file for all holds
+    both."""
+    for name in prepared_qd366.files:
+        if "ban-kiem-diem-ca-nhan" in name and name.endswith(".pdf"):
+            printed = re.findall(r"^Mẫu (\w+)-HD", pdf_text(prepared_qd366.out / name), re.M)
+            assert "-".join(sorted({p.lower() for p in printed})) == \
+                name.removeprefix("mau-").split("-hd-")[0], (name, printed)
+    assert {n.split("-ban-kiem")[0] for n in prepared_qd366.files if "ban-kiem" in n} == {
+        "mau-2a-hd-kd-dg-2025", "mau-2b-hd-kd-dg-2025", "mau-2a-2b-hd-kd-dg-2025"}
+
+
+def test_prepare_says_a_line_per_form(prepared_qd366: PrepareResult) -> None:
+    lines = prepared_qd366.summary()
+    assert "mau-2a-hd-kd-dg-2025-ban-kiem-diem-ca-nhan: 3 bản riêng từng người" in lines
+    assert "mau-3-213-phieu-xin-y-kien-noi-cu-tru: bản chung và 14 bản riêng từng người" in \
+        lines
+    assert len(lines) < 10
 
 
 @pytest.mark.parametrize("sample", HANDOUTS)
@@ -80,12 +110,13 @@ def test_each_member_gets_their_own_handouts(sample: str,
                                              request: pytest.FixtureRequest) -> None:
     result: PrepareResult = request.getfixturevalue(sample)
     unit = request.getfixturevalue(sample.replace("prepared", "built")).unit
-    active = [m for m in unit.members if m.activity is Activity.ACTIVE]
+    rules = load_profile(unit.regime or "qd124").rules
+    active = [m for m in unit.members if under_review(m, unit.review_date, rules)]
     for stem in ("ban-kiem-diem-ca-nhan", "phieu-xin-y-kien-noi-cu-tru"):
         combined = [p for p in result.out.glob(f"mau-*-{stem}.pdf")]
         assert len(combined) == 1, stem
         for member in active:
-            pdf = combined[0].with_name(f"{combined[0].stem}-{member.code}.pdf")
+            (pdf,) = result.out.glob(f"mau-*-{stem}-{member.code}.pdf")
             assert pdf.with_suffix(".docx").is_file()
             text = pdf_text(pdf)
             for signatory in signatories(text):  # the chi bộ's secretary signs too
@@ -146,7 +177,7 @@ def test_the_file_to_print_is_every_members_own_file_page_for_page(
     handouts = dossier.plan_handouts(unit, profile, dossier.assess(unit, profile))
     members = [h.form for h in handouts if h.form.form == form and h.form.subject]
     own = [next(folder.glob(f"*{f.file_stem}.pdf")) for f in members]
-    assert len(own) == 15 and len(set(own)) == 15
+    assert len(own) == 14 and len(set(own)) == 14  # DV15 is not under review
     assert images(combined.read_bytes()) == [image for path in own
                                              for image in images(path.read_bytes())]
     numbers = [[line for line in page_lines(page) if line.isdigit()][:1]
@@ -193,9 +224,9 @@ def test_the_word_file_to_print_is_every_members_own_word_file_section_by_sectio
     member's own paragraphs and its page numbers starting again at 1."""
     folder = prepared_qd366.out
     (combined,) = folder.glob(f"*{form}.docx")
-    own = sorted(folder.glob(f"*{form}-*.docx"))
+    own = sorted(folder.glob(f"*{form}-*.docx"), key=lambda path: path.stem.rsplit("-")[-1])
     joined = docx.Document(str(combined))
-    assert len(joined.sections) == len(own) == 15
+    assert len(joined.sections) == len(own) == 14  # DV15 is not under review
     texts = [p.text for p in joined.paragraphs if p.text.strip()]
     assert texts == [p.text for path in own for p in docx.Document(str(path)).paragraphs
                      if p.text.strip()]

@@ -735,7 +735,8 @@ QD366_PARENTS = (
 
 def add_workplaces(members: Path) -> None:
     """The column "Đơn vị công tác" (Mẫu 3-213): the centre's departments, taken from the
-    post; the last member's is left out, so the sample shows the line to fill in by hand."""
+    post; the last member under review (the last is admitted too late to be reviewed,
+    Quy định 366, Điều 5) is given none, so the sample shows the line to fill in by hand."""
     header, *rows = read_rows(members)
     column = header.index("Chức vụ") + 1
     header.insert(column, "Đơn vị công tác")
@@ -744,7 +745,7 @@ def add_workplaces(members: Path) -> None:
         department = post.split(" phòng ", 1)[1] if " phòng " in post else ""
         workplace = (f"Phòng {department}, " if department else "") + \
             "Trung tâm Công nghệ thông tin tỉnh"
-        row.insert(column, "" if index == len(rows) - 1 else workplace)
+        row.insert(column, "" if index == len(rows) - 2 else workplace)
     write_csv(members, header, rows)
 
 
