@@ -10,6 +10,7 @@ import sqlite3
 import stat
 import sys
 import time
+import urllib.error
 import urllib.request
 import zipfile
 from datetime import date, datetime, timedelta, timezone
@@ -299,3 +300,42 @@ def test_a_jobs_process_starts_with_the_library_and_weasyprint_loaded() -> None:
     process.start()
     process.join(60)
     assert process.exitcode == 0
+
+
+def test_a_removed_scan_is_kept_in_history_with_its_folder(tmp_path: Path) -> None:
+    """«bỏ» on a scan of dinh-kem/ (or a leader's dinh-kem/DV01/) moves it to cu/<n>/, as
+    it was; the unit folder no longer has it."""
+    from pipeline.web.clerk import keep_old
+    from pipeline.web.jobs import UnitPaths
+
+    paths = UnitPaths(tmp_path / "1")
+    for name in ("dinh-kem/13-sai.pdf", "dinh-kem/DV01/4-ke-khai.pdf"):
+        (paths.source / name).parent.mkdir(parents=True, exist_ok=True)
+        (paths.source / name).write_bytes(b"%PDF " + name.encode())
+    keep_old(paths, ["dinh-kem/13-sai.pdf"])
+    keep_old(paths, ["dinh-kem/DV01/4-ke-khai.pdf"])
+    assert (paths.root / "cu/1/dinh-kem/13-sai.pdf").read_bytes() == b"%PDF dinh-kem/13-sai.pdf"
+    assert (paths.root / "cu/2/dinh-kem/DV01/4-ke-khai.pdf").is_file()
+    assert not (paths.source / "dinh-kem/13-sai.pdf").exists()
+    assert sorted(p.name for p in (paths.root / "cu").iterdir()) == ["1", "2"]
+
+
+def test_an_unexpected_error_is_a_page_in_vietnamese(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """Never Starlette's "Internal Server Error" or a traceback; the log names the error's
+    kind and the path, not what the clerk typed."""
+    from pipeline.web import clerk
+
+    async def broken(request: object) -> None:
+        raise FileNotFoundError("/data/don-vi/1/cu/7/dinh-kem/13-Nguyễn Văn A.pdf")
+
+    monkeypatch.setattr(clerk, "home", broken)
+    with running(Settings(tmp_path / "data")) as url, \
+            pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url + "/")
+    assert refused.value.code == 500
+    page = refused.value.read().decode("utf-8")
+    assert "Có lỗi trong chương trình" in page and "không bị mất" in page
+    assert "Internal Server Error" not in page and "Traceback" not in page
+    assert "FileNotFoundError" in caplog.text and "Nguyễn" not in caplog.text

@@ -9,6 +9,7 @@ drag-and-drop and the progress bar; no CDN, nothing built with Node.
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 import threading
@@ -24,7 +25,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,6 +47,8 @@ from pipeline.web.base import (
 from pipeline.web.files import MB
 from pipeline.web.security import authenticate, session_secret
 from pipeline.web.store import Busy
+
+LOG = logging.getLogger("hoso.web")
 
 
 class BodyLimit:
@@ -177,6 +180,23 @@ async def error_page(request: Request, error: Exception) -> Response:
                     status_code=error.status_code)
 
 
+SERVER_ERROR_PAGE = """<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8"><title>Lỗi chương trình</title></head>
+<body><h1>Có lỗi trong chương trình</h1>
+<p>Việc vừa làm chưa xong; những gì đã lưu trước đó không bị mất.
+Hãy quay lại trang trước và thử lại. Nếu vẫn lỗi, báo cho người quản trị.</p>
+<p><a href="/">Về trang đầu</a></p></body></html>"""
+
+
+async def server_error(request: Request, error: Exception) -> Response:
+    """Any error the app did not expect: a page in Vietnamese, never a traceback or
+    Starlette's English; the log gets the error's kind and the path, no personal data."""
+    LOG.error("lỗi chương trình (%s) ở %s %s", type(error).__name__, request.method,
+              request.url.path)
+    return HTMLResponse(SERVER_ERROR_PAGE, status_code=500, headers={
+        "x-content-type-options": "nosniff", "content-security-policy": "default-src 'none'"})
+
+
 def create_app(settings: Settings) -> Starlette:
     app = App(settings)
     routes = [
@@ -223,7 +243,7 @@ def create_app(settings: Settings) -> Starlette:
         middleware.insert(0, Middleware(TrustedHostMiddleware,
                                         allowed_hosts=["127.0.0.1", "localhost", "[::1]"]))
     web = Starlette(routes=routes, middleware=middleware,
-                    exception_handlers={HTTPException: error_page})
+                    exception_handlers={HTTPException: error_page, Exception: server_error})
     web.state.hoso = app
     return web
 

@@ -235,7 +235,8 @@ def keep_old(paths: UnitPaths, names: list[str]) -> None:
     number = 1 + max((int(p.name) for p in old.iterdir() if p.name.isdigit()), default=0)
     target = old / str(number)
     target.mkdir()
-    for name in present:
+    for name in present:  # a scan keeps its folder (dinh-kem/, dinh-kem/DV01/) in cu/<n>/
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(paths.source / name), target / name)
 
 
