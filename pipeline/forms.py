@@ -10,7 +10,7 @@ forms a dossier needs, and the label printed on each, come from the profile.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
@@ -39,7 +39,7 @@ from pipeline.rules import (
     under_review,
 )
 from pipeline.scoring import GENERAL_MAX, RESULTS_MAX, Kind, points
-from pipeline.vntext import date_words, header_date, number, short_date
+from pipeline.vntext import date_words, fold, header_date, number, short_date
 
 # Document-type codes of the number line (typography.md "Dates and numbers").
 TYPE_CODES = {"TỜ TRÌNH": "TTr", "QUYẾT ĐỊNH": "QĐ", "BÁO CÁO": "BC", "BẢN TỔNG HỢP": "BC",
@@ -548,6 +548,17 @@ def _person_sheet(r: FormRequest, member: Member, rating: Rating | None) -> dict
     }
 
 
+def _signing_for_the_head(unit: Unit, head: Signatory) -> Signatory:
+    """Who signs what the meeting said of the head: no one signs about themselves. The
+    deputy, else a committee member, else a line to sign by hand (the meeting chooses)."""
+    for role, title in ((Role.DEPUTY, "PHÓ BÍ THƯ"),
+                        (Role.MEMBER, "CHI ỦY VIÊN" if _is_base(unit) else "ĐẢNG ỦY VIÊN")):
+        found = next((m for m in unit.members if m.base_role is role), None)
+        if found is not None:
+            return Signatory(head.authority, title, found.name)
+    return Signatory(head.authority, "", "")
+
+
 def _cell_signatory(unit: Unit, cell: str) -> Signatory:
     sub = unit.sub_unit(cell)
     if sub.is_section:
@@ -607,9 +618,12 @@ def _comments(r: FormRequest) -> dict[str, Any] | None:
     if narrative is None:
         return None
     member = r.unit.member(r.subject)
+    doc = doc_info(r, "BẢN TỔNG HỢP", "ý kiến đóng góp tại hội nghị kiểm điểm năm "
+                   f"{r.unit.year}", (), numbered=False)
+    if fold(doc.signatory.name) == fold(member.name):
+        doc = replace(doc, signatory=_signing_for_the_head(r.unit, doc.signatory))
     return {
-        "doc": doc_info(r, "BẢN TỔNG HỢP", "ý kiến đóng góp tại hội nghị kiểm điểm năm "
-                        f"{r.unit.year}", (), numbered=False),
+        "doc": doc,
         "person": member,
         "headings": catalogue().sections(heading_set(r.profile.headings(), "y_kien")),
         "narrative": narrative,

@@ -256,3 +256,17 @@ def test_a_joined_handout_needs_the_members_own(tmp_path: Path) -> None:
         load_profile(str(broken))
     assert any(p.where.endswith(".joins") and "per: member" in p.message
                for p in error.value.problems)
+
+
+def test_what_the_meeting_said_of_the_head_is_signed_by_the_deputy(
+        built_qd366: BuildResult) -> None:
+    """The Bí thư (DV01) does not sign the summary of opinions on himself; the Phó Bí thư
+    does. Another leader's is signed by the Bí thư."""
+    head = pdf_text(built_qd366.out / "mau" / "ca-nhan-DV01-3-tong-hop-y-kien.pdf")
+    assert re.search(r"T/M CHI BỘ\nPHÓ BÍ THƯ\nNguyễn Quốc Huy", head), head[-200:]
+    assert "Trương Minh Trung" in head  # whom it is about
+    deputy = pdf_text(built_qd366.out / "mau" / "ca-nhan-DV02-3-tong-hop-y-kien.pdf")
+    assert re.search(r"T/M CHI BỘ\nBÍ THƯ\nTrương Minh Trung", deputy)
+    document = docx.Document(str(built_qd366.out / "mau" / "ca-nhan-DV01-3-tong-hop-y-kien.docx"))
+    assert "PHÓ BÍ THƯ" in "\n".join(cell.text for table in document.tables
+                                    for row in table.rows for cell in row.cells)
