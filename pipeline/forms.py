@@ -237,7 +237,27 @@ def decision(r: FormRequest, subject: str, executing_article: str,
 
 def member_row(index: int, member: Member, rating: Rating) -> Row:
     return Row(index, member.code, member.name, member.post, rating,
-               note_for(rating) or ("Dự bị" if not member.official else ""))
+               member_note(member, rating))
+
+
+def member_note(member: Member, rating: Rating) -> str:
+    """The Ghi chú of a member's row: why the level is what it is (note_for), and what the
+    reader checks it against: discipline this year, sick or maternity leave, dự bị."""
+    note = note_for(rating)
+    said = fold(note)
+    facts = []
+    if member.discipline and "ky luat" not in said:
+        remedied = ", tự phát hiện, khắc phục" if member.discipline_self_remedied else ""
+        facts.append(f"kỷ luật {member.discipline} trong năm{remedied}")
+    if member.sick_leave_months and "nghi om" not in said:
+        months = member.sick_leave_months
+        facts.append(f"nghỉ ốm {number(months, 0 if months == int(months) else 1)} tháng")
+    if member.maternity_leave and "thai san" not in said:
+        facts.append("nghỉ thai sản")
+    if not member.official and "du bi" not in said:
+        facts.append("dự bị")
+    text = "; ".join(part for part in (note, *facts) if part)
+    return text[:1].upper() + text[1:]
 
 
 def basis_text(rating: Rating | None, scored: bool, words: bool = False) -> str:

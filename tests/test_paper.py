@@ -270,3 +270,24 @@ def test_what_the_meeting_said_of_the_head_is_signed_by_the_deputy(
     document = docx.Document(str(built_qd366.out / "mau" / "ca-nhan-DV01-3-tong-hop-y-kien.docx"))
     assert "PHÓ BÍ THƯ" in "\n".join(cell.text for table in document.tables
                                     for row in table.rows for cell in row.cells)
+
+
+def test_the_note_column_says_what_the_level_is_checked_against(
+        built_qd366: BuildResult) -> None:
+    """Ghi chú of the members' list: sick leave (DV13), dự bị (DV14); discipline and
+    maternity leave as the member's row gives them, said once."""
+    from pipeline.forms import member_note
+    from pipeline.levels import Level
+    from pipeline.rules import Rating, RatingStatus
+    from tests.factory import member
+
+    text = pdf_text(built_qd366.out / "mau" / "muc-09-qd-xep-loai-dang-vien.pdf")
+    assert re.search(r"Lê Thị Mỹ Hạnh .* Nghỉ ốm 4 tháng", text)
+    assert re.search(r"Lý Hữu Dũng .* Dự bị", text)
+    rated = Rating("DV20", "Đảng viên DV20", RatingStatus.CLASSIFIED, Level.HTNV)
+    disciplined = member("DV20", discipline="Khiển trách", discipline_self_remedied=True,
+                         maternity_leave=True, sick_leave_months=1.5)
+    assert member_note(disciplined, rated) == ("Kỷ luật Khiển trách trong năm, tự phát hiện, "
+                                               "khắc phục; nghỉ ốm 1,5 tháng; nghỉ thai sản")
+    capped = Rating("DV20", "", RatingStatus.CLASSIFIED, Level.HTNV, reason="nghỉ ốm 4 tháng")
+    assert member_note(member("DV20", sick_leave_months=4.0), capped) == "Nghỉ ốm 4 tháng"
