@@ -29,6 +29,7 @@ from pipeline.model import (
     UnitType,
 )
 from pipeline.profiles import ChecklistItem, Profile, RuleParams
+from pipeline.quarters import QuarterScore, mean_total
 from pipeline.rules import (
     Assessment,
     Rating,
@@ -857,12 +858,19 @@ def _self_assessment(r: FormRequest) -> dict[str, Any] | None:
     people = []
     for member in members:
         sheet = _person_sheet(r, member, None)
-        entry = None if r.handout else unit.score_for(member.code)
-        sheet["self_level"] = None if r.handout else member.self_rating
-        sheet["score_rows"] = score_rows(entry)
+        quarters = () if r.handout else unit.quarters_of(member.code)
+        sheet["quarters"] = [_quarter_row(q) for q in quarters]
+        mean = mean_total(quarters)
+        sheet["quarters_mean"] = points(mean) if mean is not None else ""
         people.append(sheet)
-    doc = doc_info(r, "BẢN TỰ ĐÁNH GIÁ, CHẤM ĐIỂM", f"năm {unit.year}", (), numbered=False)
-    return {"doc": doc, "people": people}
+    doc = doc_info(r, "BẢN TỰ ĐÁNH GIÁ, XẾP LOẠI", f"của cá nhân năm {unit.year}", (),
+                   numbered=False)
+    return {"doc": doc, "people": people, "period": f"Năm {unit.year}"}
+
+
+def _quarter_row(q: QuarterScore) -> dict[str, str]:
+    return {"name": q.name, "general": points(q.general), "results": points(q.results),
+            "total": points(q.total), "level": q.level.full_name if q.level else ""}
 
 
 def _rerating(r: FormRequest) -> dict[str, Any] | None:

@@ -39,6 +39,7 @@ from pipeline.model import (
     Unit,
     UnitType,
 )
+from pipeline.quarters import QUARTER_COLUMNS, QUARTERS, QuarterScore, read_quarters
 from pipeline.safeyaml import MAX_YAML_BYTES, load_untrusted, odd_keys
 from pipeline.scoring import (
     GENERAL_MAX,
@@ -130,6 +131,7 @@ SCORE_COLUMNS = (
     Column("tham_dinh_ket_qua", ("Thẩm định kết quả",)),
     *TASK_COLUMNS,
     Column("quyet_dinh", ("Mức quyết định", "Mức cấp có thẩm quyền quyết định")),
+    Column("giai_trinh_quy", ("Giải trình so với các quý",)),
 )
 SCORE_HEADERS = {c.key: c.aliases[0] for c in SCORE_COLUMNS}
 ORGANISATION_KEYS = {"to chuc", "co so", "don vi", "to chuc dang"}
@@ -319,6 +321,7 @@ def load_unit(folder: Path, ballots_required: bool = True,
     c.notes.extend(Problem(x.label, "", SIDEWAYS) for x in files if x.landscape)
     grades = content.load_grades(folder, {s.code for s in sub_units}, c.problems)
     scores = _load_scores(folder, members, sub_units, c, scores_required)
+    quarters = _load_quarters(folder, members, c)
     narratives = content.load_narratives(
         folder, {m.code for m in members}, _review_forms(members, leaders, scores),
         dict(heading_sets or content.LEGACY_HEADING_SETS), c.problems)
@@ -345,6 +348,7 @@ def load_unit(folder: Path, ballots_required: bool = True,
         cap_ratio=cap[0],
         cap_ratio_basis=cap[1],
         reratings=reratings,
+        quarters=quarters,
         notes=tuple(c.notes),
         **header,
     )
@@ -365,7 +369,8 @@ def refuse_links(folder: Path, c: Collector) -> None:
                       "chỗ khác; hoso chỉ đọc tệp thật trong thư mục đơn vị, hãy chép tệp vào")
 
 
-TABLES = (MEMBERS, SUB_UNITS, MEMBER_BALLOTS, COMMITTEE_BALLOTS, COLLECTIVE_BALLOTS, SCORES)
+TABLES = (MEMBERS, SUB_UNITS, MEMBER_BALLOTS, COMMITTEE_BALLOTS, COLLECTIVE_BALLOTS, SCORES,
+          QUARTERS)
 OTHER_FILES = (UNIT_FILE, "danh-gia.yaml", WORKBOOK, "HUONG-DAN.txt")
 
 
@@ -443,6 +448,13 @@ def _load_scores(folder: Path, members: tuple[Member, ...], sub_units: tuple[Sub
     return tuple(entries)
 
 
+def _load_quarters(folder: Path, members: tuple[Member, ...],
+                   c: Collector) -> tuple[QuarterScore, ...]:
+    """tu-danh-gia-quy (optional): each member's self-assessment of each quarter."""
+    file, rows = _table(folder, QUARTERS, QUARTER_COLUMNS, c, required=False)
+    return read_quarters(file, rows, {m.code: m.name for m in members}, c.problems)
+
+
 def _score_subject(row: Row, by_code: dict[str, Member], cells: set[str], file: str,
                    c: Collector) -> tuple[str, bool, bool] | None:
     """(subject, collective, committee) of a row: DV01; «tổ chức» / «cấp ủy» of the base;
@@ -494,7 +506,8 @@ def _score_entry(row: Row, key: tuple[str, bool, bool], file: str,
     if sheet is None:
         return None
     return ScoreEntry(subject, collective, committee, kind, self_general, self_results,
-                      sheet, reviewed, decided, Source(file, row.line))
+                      sheet, reviewed, decided, Source(file, row.line),
+                      row.get("giai_trinh_quy"))
 
 
 def _cap_exception(raw: Any, maximum: float, c: Collector) -> tuple[float | None, str]:

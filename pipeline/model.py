@@ -18,6 +18,7 @@ from typing import TypeVar
 from pipeline.content import Grades, Narrative
 from pipeline.errors import Problem
 from pipeline.levels import Level
+from pipeline.quarters import QuarterScore
 from pipeline.scoring import Kind, ScoreSheet
 from pipeline.tally import BallotCount
 
@@ -159,6 +160,7 @@ class ScoreEntry:
     reviewed: bool  # a "thẩm định" score was given
     decided: Level | None  # the competent level's decision where the rule cannot decide
     source: Source
+    quarters_reason: str = ""  # why the year departs from its quarters, when it does
 
     @property
     def self_total(self) -> Decimal:
@@ -253,6 +255,10 @@ class Unit:
     cap_ratio_basis: str = ""  # the document that allowed it
     reratings: tuple[Rerating, ...] = field(default=())
     notes: tuple[Problem, ...] = field(default=())  # read past, never an error
+    quarters: tuple[QuarterScore, ...] = field(default=())  # tu-danh-gia-quy (Điều 15.1)
+
+    def quarters_of(self, member: str) -> tuple[QuarterScore, ...]:
+        return tuple(q for q in self.quarters if q.member == member)
 
     def score_for(self, subject: str, collective: bool = False,
                   committee: bool = False) -> ScoreEntry | None:

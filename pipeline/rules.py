@@ -28,6 +28,7 @@ from pipeline.model import (
     first_by,
 )
 from pipeline.profiles import Profile, RuleParams
+from pipeline.quarters import departure
 from pipeline.scoring import Kind, ScoreOutcome, classify, points
 from pipeline.tally import TallyResult, TallyStatus, decide, tally
 from pipeline.vntext import number, short_date
@@ -136,6 +137,7 @@ SRC_THRESHOLD = f"{K41}, mục II.B.1.3; {HD_HUYEN}, mục III.1.3"
 SRC_GRADES = {"to_chuc": f"{K41}, mục II.B.1.3", "cap_uy": f"{K41}, mục II.B.3.3"}
 SRC_SCORE = f"{QD366}, Điều 11"
 SRC_ORDER = f"{QD366}, Điều 12; {HD43}"
+SRC_QUARTERS = f"{QD366}, Điều 15.1"
 # A rule of the earlier regimes that Quy định 366 and Hướng dẫn 43 do not state (the
 # profile's diem_mo): reported for the competent level, citing no document that does not
 # say it (docs/quy-dinh-366.md, "Điểm mở").
@@ -201,8 +203,23 @@ def assess(unit: Unit, profile: Profile) -> Assessment:
     _check_grades(unit, assessment, out)
     if params.check_order:
         _check_order(unit, out)
+    if params.scored:
+        _check_quarters(unit, params, out)
     return Assessment(members, committee_members, cell_committee, organisation, committee,
                       sub_units, sub_committees, tuple(out.items))
+
+
+def _check_quarters(unit: Unit, params: RuleParams, out: _Findings) -> None:
+    """The year's self-score rests on its quarters (Điều 15.1): one far from their mean
+    needs a reason (quarters.departure; the gap is the profile's, a warning only)."""
+    for member in unit.members:
+        entry = unit.score_for(member.code)
+        quarters = unit.quarters_of(member.code)
+        if entry is None or not quarters or entry.quarters_reason.strip():
+            continue
+        why = departure(entry.self_total, quarters, params.score.quarter_gap)
+        if why:
+            out.warning("diem-quy", member.name, why, SRC_QUARTERS)
 
 
 # --- ratings from ballots ---------------------------------------------------------------

@@ -88,6 +88,9 @@ class ScoreParams:
     late_share: Decimal = Decimal("0.2")  # HTNV: ≤ 20 % of tasks behind schedule
     led_done_share: Decimal = Decimal("0.7")  # KHTNV: collective/leader < 70 % of tasks done
     person_not_done_share: Decimal = Decimal("0.5")  # KHTNV: > 50 % of tasks not done
+    # How far the year's self-score may depart from its quarters' mean without a reason
+    # (Điều 15.1 makes the quarters a basis; no source gives a figure: a warning only).
+    quarter_gap: Decimal = Decimal(10)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ COLUMNS: dict[str, tuple[float, ...]] = {
     "award": (8, 42, 50),
     "leaders": (8, 32, 30, 30),
     "score_part": (46, 18, 18, 18),
+    "quarters": (14, 22, 28, 14, 22),
     "checklist": (10, 62, 28),
     "ballot": (7, 22, 19, 13, 13, 13, 13),
     "sub_summary": (5, 30, 9, 9, 9, 9, 15, 14),

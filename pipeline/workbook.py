@@ -21,6 +21,7 @@ from pipeline import load
 from pipeline.errors import Problem
 from pipeline.levels import LEVELS
 from pipeline.model import UnitType
+from pipeline.quarters import QUARTER_COLUMNS, QUARTERS
 from pipeline.tables import Column, find_table, read_table, workbook_sheets
 from pipeline.zipout import normalize_zip
 
@@ -62,6 +63,8 @@ def sheets_for(kind: UnitType, scored: bool) -> list[Sheet]:
             "doi_tuong": ("tập thể", "lãnh đạo, quản lý", "cá nhân",
                           "ngoài hệ thống chính trị"),
             "remedied": ("Có", "Không"), "quyet_dinh": LEVEL_CHOICES}))
+        sheets.append(Sheet(QUARTERS, QUARTER_COLUMNS, {
+            "quy": ("1", "2", "3", "4"), "muc": LEVEL_CHOICES}))
     ballots = {"quyet_dinh": LEVEL_CHOICES}
     person = tuple(c for c in load.PERSON_BALLOT_COLUMNS if c.key != "noi_bo_phieu")
     sheets += [

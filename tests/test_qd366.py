@@ -195,9 +195,10 @@ def test_forms_of_hd43_in_mau(built: BuildResult) -> None:
     assert re.search(r"\(10\) Quyết định xếp loại tổ chức đảng trực thuộc Không áp dụng",
                      checklist)
     self_review = PdfReader(built.out / "mau" / "tu-danh-gia-ca-nhan.pdf")
-    assert len(self_review.pages) == 14  # every reviewed member, one page each
+    # every reviewed member, one page each; two for the leaders whose quarters it shows
+    assert len(self_review.pages) == 14 + 3
     first = words(self_review.pages[0].extract_text())
-    assert "Mẫu 05-HD KĐ.ĐG 2025" in first and "BẢN TỰ ĐÁNH GIÁ, CHẤM ĐIỂM" in first
+    assert "Mẫu 05-HD KĐ.ĐG 2025" in first and "BẢN TỰ ĐÁNH GIÁ, XẾP LOẠI CỦA CÁ NHÂN" in first
     assert not (built.out / "mau" / "qd-xep-loai-lai.pdf").exists()  # nobody re-rated
 
 

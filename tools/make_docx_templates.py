@@ -517,6 +517,19 @@ TASKS_LINE = ('<p class="plain">{{ p.tasks or "Số nhiệm vụ được giao: 
               'trong đó đúng tiến độ: ……, vượt yêu cầu: ……." }}</p>')
 
 
+def quarters_table(quarters: str) -> str:
+    """The quarters a year's Mẫu 05 rests on (tu-danh-gia-ca-nhan.html)."""
+    heads = ["Quý", "Tiêu chí chung (…/30)", "Kết quả thực hiện nhiệm vụ (…/70)", "Tổng điểm",
+             "Mức tự đề xuất"]
+    cells = ["{{ q.name }}", "{{ q.general }}", "{{ q.results }}", "{{ q.total }}",
+             "{{ q.level }}"]
+    return (f'<table class="grid" data-widths="{column_shares("quarters")}"><tr>'
+            + "".join(f"<th>{h}</th>" for h in heads) + "</tr>"
+            + row_tag(f"for q in {quarters}")
+            + "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+            + row_tag("endfor") + "</table>")
+
+
 def score_part(rows: str) -> str:
     """Part B of Mẫu 01, 2A/2B/2C and 05 (the score_part macro)."""
     return (f'<table class="grid" data-widths="{column_shares("score_part")}">'
@@ -549,18 +562,21 @@ def self_assessment() -> str:
         "p in people",
         form_label(),
         header_block("p.parent_line", "p.cell_line"),
-        title("BẢN TỰ ĐÁNH GIÁ, CHẤM ĐIỂM", "Kết quả thực hiện nhiệm vụ năm {{ unit.year }}",
-              None),
-        '<p class="plain">Họ và tên: <b>{{ p.name }}</b>{% if p.birth %}; ngày sinh: '
-        "{{ p.birth }}{% endif %}</p>",
-        '<p class="plain">Chức vụ: {{ p.post or dots_short }}</p>',
-        '<p class="plain">Đối tượng đánh giá: {{ p.kind }}</p>',
-        '<p class="heading">1. Điểm theo khung tiêu chí</p>',
-        score_part("p.score_rows"),
-        '<p class="heading">2. Kết quả thực hiện nhiệm vụ được giao</p>',
+        title("BẢN TỰ ĐÁNH GIÁ, XẾP LOẠI CỦA CÁ NHÂN", "{{ period }}", None),
+        '<p class="plain">Họ và tên: <b>{{ p.name }}</b>; ngày sinh: '
+        "{{ p.birth or dots_short }}</p>",
+        '<p class="plain">Chức vụ Đảng: {{ p.party_post or dots_short }}</p>',
+        '<p class="plain">Chức vụ chính quyền: {{ p.post or dots_short }}</p>',
+        '<p class="plain">Chức vụ đoàn thể: {{ dots_short }}</p>',
+        '<p class="plain">Đơn vị công tác: {{ p.workplace or dots_short }}</p>',
+        '<p class="heading">I. Tự đánh giá kết quả thực hiện nhiệm vụ</p>',
+        when("p.quarters",
+             quarters_table("p.quarters"),
+             '<p class="plain">Bình quân các quý: {{ p.quarters_mean }}/100 điểm.</p>'),
+        each("line in p.part_b.lines", '<p class="plain">{{ line.text }}</p>'),
         TASKS_LINE,
-        '<p class="heading">3. Tự nhận mức xếp loại chất lượng</p>',
-        level_boxes("p.self_level"),
+        '<p class="heading">II. Tự đề xuất xếp loại mức chất lượng:</p>',
+        level_boxes("p.part_b.proposed"),
         signature_only("NGƯỜI TỰ ĐÁNH GIÁ", "(Ký, ghi rõ họ tên)", "{{ p.name }}"),
     ))
 

@@ -709,6 +709,7 @@ def chi_bo_qd366(source: Path, folder: Path) -> None:
     (folder / "kiem-diem" / "DV01.md").write_text(KIEM_DIEM_BI_THU_HD43, encoding="utf-8")
     (folder / "kiem-diem" / "tap-the.md").write_text(KIEM_DIEM_TAP_THE_HD43, encoding="utf-8")
     add_workplaces(folder / "dang-vien.csv")
+    add_quarters(folder)
     text = (folder / "don-vi.yaml").read_text(encoding="utf-8")
     text = text.replace("quy_dinh: qd124\n", "quy_dinh: qd366\n")
     for old_text, new_text in QD366_PARENTS:
@@ -731,6 +732,28 @@ QD366_PARENTS = (
      "co_quan_cap_tren: Ban Thường vụ Đảng ủy Ủy ban nhân dân thành phố Huế\n"),
     ("  - Ban Tổ chức Đảng ủy Khối\n", "  - Ban Tổ chức Đảng ủy Ủy ban nhân dân thành phố\n"),
 )
+
+
+QUARTER_OFFSETS = ("-0.5", "0.5", "-0.25", "0.25")  # around the year's, whose mean they give
+
+
+def add_quarters(folder: Path, leaders: int = 3) -> None:
+    """tu-danh-gia-quy.csv: the leaders' four quarterly self-assessments (Quy định 366,
+    Điều 15.1), spread around their self-scores of the year, so the year rests on them."""
+    from decimal import Decimal
+
+    header, *rows = read_rows(folder / "diem-danh-gia.csv")
+    code, name = header.index("Mã"), header.index("Họ và tên")
+    general, results = header.index("Tự chấm tiêu chí chung"), header.index("Tự chấm kết quả")
+    out = []
+    for row in [r for r in rows if r[code].startswith("DV")][:leaders]:
+        for quarter, offset in enumerate(QUARTER_OFFSETS, start=1):
+            values = [Decimal(row[i].replace(",", ".")) + Decimal(offset) for i in (general,
+                                                                                  results)]
+            out.append([row[code], row[name], str(quarter),
+                        *(f"{v.normalize():f}".replace(".", ",") for v in values), ""])
+    write_csv(folder / "tu-danh-gia-quy.csv",
+              ["Mã", "Họ và tên", "Quý", "Tiêu chí chung", "Kết quả", "Mức đề xuất"], out)
 
 
 def add_workplaces(members: Path) -> None:
