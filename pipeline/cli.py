@@ -315,9 +315,12 @@ def _watched_build(ctx: click.Context, shop: Workshop, unit_dir: Path, out: Path
                    "quy_dinh trong don-vi.yaml, nếu không có thì theo năm đánh giá.")
 @click.option("--no-cache", "no_cache", is_flag=True,
               help="Dựng lại mọi mẫu, không dùng bộ nhớ đệm các mẫu đã dựng.")
+@click.option("--quy", "quarter", type=click.IntRange(1, 4), default=None,
+              help="Chỉ in Mẫu 05 tự đánh giá của quý này (1–4), vào chuan-bi-quy-<quý>; "
+                   "điểm đã có trong tu-danh-gia-quy được in sẵn.")
 @click.pass_context
 def prepare(ctx: click.Context, unit_dir: Path | None, out: Path | None,
-            profile: str | None, no_cache: bool) -> None:
+            profile: str | None, no_cache: bool, quarter: int | None) -> None:
     """In sẵn các mẫu phát trước hội nghị: bản kiểm điểm, phiếu biểu quyết, phiếu 3-213.
 
     Không cần kết quả bỏ phiếu. Không ghi UNIT_DIR thì dùng hồ sơ mẫu đi kèm.
@@ -327,7 +330,7 @@ def prepare(ctx: click.Context, unit_dir: Path | None, out: Path | None,
     def action() -> int:
         with progress_bar(ctx) as progress:
             result = prepare_forms(unit_dir or DEFAULT_SAMPLE, out, profile, progress=progress,
-                                   use_cache=not no_cache)
+                                   use_cache=not no_cache, quarter=quarter)
         for line in result.files if ctx.obj["verbose"] else result.summary():
             click.echo(f"  {line}")
         click.echo(f"Đã ghi {len(result.files)} tệp (PDF và Word) vào {result.out}/"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from pipeline.cache import BUILT_MAGIC, FormCache, cache_folder, engine_salt
 from pipeline.chunks import join_pdfs
-from pipeline.errors import HosoError, InputError, Problem
+from pipeline.errors import HosoError, InputError, Problem, UsageError
 from pipeline.forms import FormDoc, FormRequest, build_form
 from pipeline.load import UNIT_FILE, load_unit, regime_hint
 from pipeline.memory import collect_less_from_now, fewer_collections, return_freed_memory
@@ -256,17 +256,28 @@ class Handout:
     joins: bool  # the members' own handouts of this form, bound one after another
 
 
-def plan_handouts(unit: Unit, profile: Profile, a: Assessment) -> list[Handout]:
-    """The pre-filled forms handed out before the meetings (dossier.md §5)."""
+def plan_handouts(unit: Unit, profile: Profile, a: Assessment,
+                  quarter: int | None = None) -> list[Handout]:
+    """The pre-filled forms handed out before the meetings (dossier.md §5); with a
+    `quarter`, only that quarter's Mẫu 05 (Quy định 366, Điều 15.1)."""
     handouts = []
     for spec in profile.handouts:
         if spec.applies_to and unit.kind.value not in spec.applies_to:
             continue
+        if quarter is not None and spec.form not in QUARTERLY_FORMS:
+            continue
         for subject in _subjects(unit, spec.per, profile.rules):
-            form = build_form(FormRequest(unit, a, profile, spec.form, subject, handout=True))
+            form = build_form(FormRequest(unit, a, profile, spec.form, subject, handout=True,
+                                          quarter=quarter))
             if form is not None:
                 handouts.append(Handout(form, spec.joins))
+    if quarter is not None and not handouts:
+        raise UsageError(f"{profile.title} không có mẫu tự đánh giá theo quý (Mẫu 05); "
+                         "bỏ --quy để in các mẫu phát trước hội nghị cuối năm")
     return handouts
+
+
+QUARTERLY_FORMS = frozenset({"tu-danh-gia-ca-nhan"})  # Mẫu 05: "Quý, Năm" (Hướng dẫn 43)
 
 
 def _applies(item: ChecklistItem, unit: Unit, a: Assessment) -> bool:
@@ -337,19 +348,21 @@ _PERSON_CODE = re.compile(r"[A-ZĐ]+\d+")
 
 def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = None,
             jobs: int = 0, progress: ProgressCallback = silent,
-            use_cache: bool = False) -> PrepareResult:
-    """Write the handouts: Mẫu 2 per member, ballots, 3-213 requests, blank grids.
+            use_cache: bool = False, quarter: int | None = None) -> PrepareResult:
+    """Write the handouts: Mẫu 2 per member, ballots, 3-213 requests, blank grids; with a
+    `quarter`, that quarter's Mẫu 05 only, into chuan-bi-quy-<n>/ by default.
 
     They are rendered PREPARE_BATCH forms at a time, and each is written to the staging
     folder as soon as it is made, so memory does not grow with the unit: for 1,000
     members, holding every handout before writing took the process tree to 1.1 GB."""
     profile = unit_profile(unit_dir, profile_name)
     unit = load_for(unit_dir, profile, before_meetings=True)
-    target = claim(out or default_out(unit_dir, unit.slug) / "chuan-bi", unit_dir)
+    folder = "chuan-bi" if quarter is None else f"chuan-bi-quy-{quarter}"
     assessment = assess(unit, profile)
+    handouts = plan_handouts(unit, profile, assessment, quarter)
+    target = claim(out or default_out(unit_dir, unit.slug) / folder, unit_dir)
     renderer = Renderer(keep_compiled=True)
     cache = form_cache(renderer, use_cache)
-    handouts = plan_handouts(unit, profile, assessment)
     own = [h.form for h in handouts if not h.joins]
     joined = [h.form for h in handouts if h.joins]
     parts: dict[str, list[Path]] = {form.form: [] for form in joined}

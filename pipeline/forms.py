@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pipeline.content import allowed_level, catalogue, grade_counts, heading_set
-from pipeline.hd43 import minutes, part_b
+from pipeline.hd43 import minutes, part_b, quarter_part_b
 from pipeline.levels import LEVELS, Level
 from pipeline.model import (
     Member,
@@ -74,6 +74,7 @@ class FormRequest:
     form: str
     subject: str | None = None  # a member code or a sub-unit code, for per-x forms
     handout: bool = False
+    quarter: int | None = None  # a quarter's Mẫu 05 (1–4), not the year's
 
 
 @dataclass(frozen=True)
@@ -855,17 +856,29 @@ def _self_assessment(r: FormRequest) -> dict[str, Any] | None:
         members = [m for m in unit.members if unit.score_for(m.code)]
     if not members:
         return None
-    people = []
-    for member in members:
-        sheet = _person_sheet(r, member, None)
-        quarters = () if r.handout else unit.quarters_of(member.code)
-        sheet["quarters"] = [_quarter_row(q) for q in quarters]
-        mean = mean_total(quarters)
-        sheet["quarters_mean"] = points(mean) if mean is not None else ""
-        people.append(sheet)
-    doc = doc_info(r, "BẢN TỰ ĐÁNH GIÁ, XẾP LOẠI", f"của cá nhân năm {unit.year}", (),
+    people = [_self_assessment_sheet(r, member) for member in members]
+    period = f"Năm {unit.year}" if r.quarter is None else \
+        f"{QuarterScore.name_of(r.quarter)} năm {unit.year}"
+    doc = doc_info(r, "BẢN TỰ ĐÁNH GIÁ, XẾP LOẠI", f"của cá nhân, {period.lower()}", (),
                    numbered=False)
-    return {"doc": doc, "people": people, "period": f"Năm {unit.year}"}
+    return {"doc": doc, "people": people, "period": period}
+
+
+def _self_assessment_sheet(r: FormRequest, member: Member) -> dict[str, Any]:
+    """One member's Mẫu 05: for the year, the quarters it rests on; for a quarter, that
+    quarter's row of tu-danh-gia-quy (blank without one)."""
+    unit = r.unit
+    sheet = _person_sheet(r, member, None)
+    if r.quarter is not None:
+        row = next((q for q in unit.quarters_of(member.code) if q.quarter == r.quarter), None)
+        sheet["part_b"] = quarter_part_b(r.profile, member_kind(unit, member), row)
+        sheet["tasks"], sheet["quarters"], sheet["quarters_mean"] = "", [], ""
+        return sheet
+    quarters = () if r.handout else unit.quarters_of(member.code)
+    sheet["quarters"] = [_quarter_row(q) for q in quarters]
+    mean = mean_total(quarters)
+    sheet["quarters_mean"] = points(mean) if mean is not None else ""
+    return sheet
 
 
 def _quarter_row(q: QuarterScore) -> dict[str, str]:

@@ -17,6 +17,7 @@ from typing import Any
 from pipeline.levels import LEVELS, Level
 from pipeline.model import ScoreEntry, Unit
 from pipeline.profiles import Criteria, Profile
+from pipeline.quarters import QuarterScore
 from pipeline.rules import Assessment, RatingStatus
 from pipeline.scoring import GENERAL_MAX, RESULTS_MAX, Kind, classify, points
 
@@ -38,9 +39,21 @@ class PartB:
 
 def part_b(profile: Profile, kind: Kind, entry: ScoreEntry | None) -> PartB:
     """Part B of a form: blank (…/30) when handed out or not scored yet."""
+    return _part_b(profile, kind, entry.self_general if entry else None,
+                   entry.self_results if entry else None, proposed_level(profile, entry))
+
+
+def quarter_part_b(profile: Profile, kind: Kind, quarter: QuarterScore | None) -> PartB:
+    """The same lines for one quarter (Mẫu 05 of a quarter): its points and the level the
+    member proposed; blank without a row in tu-danh-gia-quy."""
+    if quarter is None:
+        return _part_b(profile, kind, None, None, None)
+    return _part_b(profile, kind, quarter.general, quarter.results, quarter.level)
+
+
+def _part_b(profile: Profile, kind: Kind, general: Decimal | None, results: Decimal | None,
+            proposed: Level | None) -> PartB:
     frame = profile.framework(kind.value)
-    general = entry.self_general if entry else None
-    results = entry.self_results if entry else None
     total = general + results if general is not None and results is not None else None
     return PartB(
         sentence=frame.sentence,
@@ -51,7 +64,7 @@ def part_b(profile: Profile, kind: Kind, entry: ScoreEntry | None) -> PartB:
                       f"{_out_of(results, RESULTS_MAX)}", _points(frame.results)),
             ScoreLine(f"Tổng điểm: {_out_of(total, GENERAL_MAX + RESULTS_MAX)}"),
         ),
-        proposed=proposed_level(profile, entry),
+        proposed=proposed,
     )
 
 

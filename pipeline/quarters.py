@@ -48,7 +48,11 @@ class QuarterScore:
 
     @property
     def name(self) -> str:
-        return f"Quý {ROMAN_QUARTERS[self.quarter - 1]}"
+        return self.name_of(self.quarter)
+
+    @staticmethod
+    def name_of(quarter: int) -> str:
+        return f"Quý {ROMAN_QUARTERS[quarter - 1]}"
 
 
 def read_quarters(file: str, rows: Iterable[Row], names: Mapping[str, str],

@@ -8,11 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import docx
+import pytest
 from pypdf import PdfReader
 
-from pipeline.dossier import BuildResult, validate
+from pipeline.dossier import BuildResult, prepare, validate
+from pipeline.errors import UsageError
 from pipeline.rules import Severity
-from tests.conftest import QD366
+from tests.conftest import CHI_BO, QD366
 
 Copy = Callable[[Path], Path]
 
@@ -83,3 +85,25 @@ def test_bad_quarter_rows_are_each_named(unit_copy: Copy) -> None:
                             "khớp với mã DV04") for m in messages)
     assert any(m.startswith("tu-danh-gia-quy.csv, dòng 18, cột Mức đề xuất") for m in messages)
     assert len(messages) == 5, messages
+
+
+def test_a_quarters_forms_are_printed_on_their_own(tmp_path: Path) -> None:
+    """hoso prepare --quy 2: Mẫu 05 of the second quarter only, for every member under
+    review, with the quarter's row of tu-danh-gia-quy where there is one."""
+    result = prepare(QD366, tmp_path / "quy-2", quarter=2)
+    assert {name.split("-tu-danh-gia")[0] for name in result.files} == {"mau-05-hd-kd-dg-2025"}
+    assert len([n for n in result.files if n.endswith(".pdf")]) == 1 + 14
+    leader = pdf_text(result.out / "mau-05-hd-kd-dg-2025-tu-danh-gia-ca-nhan-DV01.pdf")
+    assert "BẢN TỰ ĐÁNH GIÁ, XẾP LOẠI CỦA CÁ NHÂN\nQuý II năm 2025" in leader
+    assert "1. Nhóm tiêu chí chung: 26,5/30" in leader and "Tổng điểm: 82,5/100" in leader
+    member = pdf_text(result.out / "mau-05-hd-kd-dg-2025-tu-danh-gia-ca-nhan-DV04.pdf")
+    assert "Quý II năm 2025" in member and "Tổng điểm: …/100" in member
+    word = "\n".join(p.text for p in docx.Document(
+        str(result.out / "mau-05-hd-kd-dg-2025-tu-danh-gia-ca-nhan-DV01.docx")).paragraphs)
+    assert "Quý II năm 2025" in word and "Tổng điểm: 82,5/100" in word
+
+
+def test_a_regime_without_quarterly_forms_refuses_a_quarter(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="không có mẫu tự đánh giá theo quý"):
+        prepare(CHI_BO, tmp_path / "quy-1", quarter=1)
+    assert not (tmp_path / "quy-1").exists()
