@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pipeline.content import allowed_level, catalogue, grade_counts, heading_set
-from pipeline.hd43 import minutes, part_b, quarter_part_b
+from pipeline.hd43 import PartB, minutes, part_b, quarter_part_b
 from pipeline.levels import LEVELS, Level
 from pipeline.model import (
     Member,
@@ -468,8 +468,16 @@ def _collective_report(r: FormRequest) -> dict[str, Any] | None:
         "headings": catalogue().sections(heading_set(r.profile.headings(), "tap_the")),
         "narrative": None if r.handout else narrative,
         "level": level,
-        "part_b": part_b(r.profile, Kind.COLLECTIVE, entry),
+        "part_b": _proposed_no_higher(part_b(r.profile, Kind.COLLECTIVE, entry), level),
     }
+
+
+def _proposed_no_higher(b: PartB, rated: Level | None) -> PartB:
+    """The level proposed by the score, unless a condition the score does not see (a
+    disciplined committee member, rules._leadership_disciplined) rates the collective lower."""
+    if rated is not None and b.proposed is not None and rated.rank > b.proposed.rank:
+        return replace(b, proposed=rated)
+    return b
 
 
 def score_rows(entry: ScoreEntry | None) -> tuple[tuple[str, str, str, str], ...]:

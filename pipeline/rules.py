@@ -306,8 +306,33 @@ def _collective(unit: Unit, code: str | None, subject: Subject, name: str,
     if params.scored:
         entry = unit.score_for(code or "", collective=True,
                                committee=subject is Subject.COMMITTEE)
-        return _from_score(code or "", name, entry, ballot, params, out, "tập thể")
+        rating = _from_score(code or "", name, entry, ballot, params, out, "tập thể")
+        return _leadership_disciplined(unit, code, rating, out)
     return _from_ballot(code or "", name, ballot, out, "tập thể")
+
+
+def _leadership_disciplined(unit: Unit, code: str | None, rating: Rating,
+                            out: _Findings) -> Rating:
+    """Điều 11: a collective is HTXSNV only if no member of its leadership (the committee
+    of the base, or of the chi bộ `code`) was disciplined this year; then the score's
+    HTXSNV becomes HTTNV, whose conditions it meets. A discipline the member found and
+    remedied alone is left to the competent level: reported, the level kept."""
+    if rating.level is not Level.HTXSNV:
+        return rating
+    leaders = [m for m in unit.members if m.discipline and (
+        m.base_role is not None if code is None else m.cell == code and m.cell_role)]
+    if not leaders:
+        return rating
+    names = ", ".join(f"{m.name} ({m.discipline})" for m in leaders)
+    if all(m.discipline_self_remedied for m in leaders):
+        out.warning("ky-luat-lanh-dao", rating.name, f"cấp ủy viên bị kỷ luật trong năm: "
+                    f"{names}, vi phạm tự phát hiện, khắc phục; mức HTXSNV của tập thể do cấp "
+                    "có thẩm quyền xem xét, quyết định", SRC_DISCIPLINE_366)
+        return rating
+    reason = f"không đủ điều kiện HTXSNV: cấp ủy viên bị kỷ luật trong năm ({names})"
+    out.warning("ky-luat-lanh-dao", rating.name, f"điểm đạt mức HTXSNV nhưng {reason}; xếp "
+                "HTTNV", SRC_DISCIPLINE_366)
+    return replace(rating, level=Level.HTTNV, reason=reason)
 
 
 def _from_score(code: str, name: str, entry: ScoreEntry | None, ballot: Ballot | None,

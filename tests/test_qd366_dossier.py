@@ -165,3 +165,47 @@ def test_lists_speak_of_scores_and_proposals_not_ballots(built_qd366: BuildResul
         built_qd366.out / "mau" / "muc-06-tong-hop-phieu-cap-uy-vien.pdf").pages))
     assert "kết quả tự chấm điểm, đề xuất xếp loại chất lượng cá nhân cấp ủy viên" in item_6
     assert "thẩm định của cấp trên" in item_6 and "Mức đề xuất theo tổng điểm" in item_6
+
+
+def test_a_disciplined_committee_member_bars_the_collectives_htxsnv(unit_copy) -> None:  # type: ignore[no-untyped-def]
+    """Quy định 366, Điều 11: a collective is HTXSNV only if no member of its leadership
+    was disciplined this year. The score's HTXSNV becomes HTTNV, said as a warning, and
+    Mẫu 01 proposes HTTNV; self-remedied, it is left to the competent level."""
+    from pipeline.dossier import load_for, unit_profile
+    from pipeline.forms import FormRequest, build_form
+
+    folder = unit_copy(DEFAULT_SAMPLE)
+    scores = folder / "diem-danh-gia.csv"
+    text = scores.read_text(encoding="utf-8")
+    for who in ("tổ chức", "cấp ủy"):
+        line = next(x for x in text.splitlines() if x.startswith(who + ","))
+        text = text.replace(line, f'{who},,tập thể,29,63,29,63,10,10,10,4,có,')
+    scores.write_text(text, encoding="utf-8")
+    members = folder / "dang-vien.csv"
+    rows = members.read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    column = header.index("Kỷ luật trong năm")
+    dv03 = next(i for i, x in enumerate(rows) if x.startswith("DV03,"))
+    cells = rows[dv03].split(",")
+    cells[column + 1] = "Khiển trách"  # the workplace cell is quoted with one comma inside
+    rows[dv03] = ",".join(cells)
+    members.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    profile = unit_profile(folder, None)
+    unit = load_for(folder, profile)
+    assert unit.member("DV03").discipline == "Khiển trách"
+    a = assess(unit, profile)
+    assert a.organisation.level is Level.HTTNV and a.committee is not None
+    assert a.committee.level is Level.HTTNV and "Lương Thanh Cường (Khiển trách)" in \
+        a.committee.reason
+    found = [f for f in a.findings if f.rule == "ky-luat-lanh-dao"]
+    assert len(found) == 2 and all(f.severity is Severity.WARNING for f in found)
+    assert found[0].source.startswith("Quy định 366-QĐ/TW, Điều 11")
+    report = build_form(FormRequest(unit, a, profile, "bao-cao-kiem-diem-tap-the"))
+    assert report is not None and report.context["part_b"].proposed is Level.HTTNV
+    remedied = replace(unit, members=tuple(
+        replace(m, discipline_self_remedied=True) if m.code == "DV03" else m
+        for m in unit.members))
+    again = assess(remedied, profile)
+    assert again.organisation.level is Level.HTXSNV
+    assert any("cấp có thẩm quyền xem xét" in f.message for f in again.findings
+               if f.rule == "ky-luat-lanh-dao")
