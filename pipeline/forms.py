@@ -450,7 +450,8 @@ def _leaders(r: FormRequest) -> dict[str, Any]:
         rows.append(Row(i, code, member.name, member.post, r.a.member(code),
                         role=role_label(member, names)))
     subject = f"cán bộ lãnh đạo, quản lý có hồ sơ cá nhân năm {unit.year}"
-    return {"doc": doc_info(r, "DANH SÁCH", subject, ()), "rows": rows}
+    return {"doc": doc_info(r, "DANH SÁCH", subject, ()), "rows": rows,
+            "last_item": r.profile.organisation[-1].item}
 
 
 def _collective_report(r: FormRequest) -> dict[str, Any] | None:

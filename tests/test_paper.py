@@ -291,3 +291,17 @@ def test_the_note_column_says_what_the_level_is_checked_against(
                                                "khắc phục; nghỉ ốm 1,5 tháng; nghỉ thai sản")
     capped = Rating("DV20", "", RatingStatus.CLASSIFIED, Level.HTNV, reason="nghỉ ốm 4 tháng")
     assert member_note(member("DV20", sick_leave_months=4.0), capped) == "Nghỉ ốm 4 tháng"
+
+
+def test_the_list_of_leaders_is_signed_and_names_the_last_item(
+        built_qd366: BuildResult, built_chi_bo: BuildResult) -> None:
+    """Item (14) carries a number, so it is signed; the personal sets follow the last item
+    of the regime's checklist: (21) under Quy định 366, (15) under Quy định 124."""
+    for result, last in ((built_qd366, "21"), (built_chi_bo, "15")):
+        pdf = result.out / "mau" / "muc-14-ds-can-bo-lanh-dao.pdf"
+        text = pdf_text(pdf)
+        assert f"được đóng sau mục ({last})." in " ".join(text.split())
+        assert re.search(r"T/M CHI BỘ\nBÍ THƯ\nTrương Minh Trung", text), text[-300:]
+        word = docx.Document(str(pdf.with_suffix(".docx")))
+        cells = "\n".join(c.text for t in word.tables for row in t.rows for c in row.cells)
+        assert "BÍ THƯ" in cells and "Nơi nhận" in cells

@@ -407,13 +407,12 @@ def sub_unit_award() -> str:
 
 
 def leaders() -> str:
-    return document(
-        frame_top(),
+    return issued(
         "<p>{{ unit.name }} gửi kèm hồ sơ cá nhân của {{ rows|length }} đồng chí cán bộ lãnh "
         "đạo, quản lý; mỗi hồ sơ gồm: (1) bản kiểm điểm cá nhân có xác nhận của chi bộ; (2) ý "
         "kiến nhận xét của cấp ủy nơi cư trú; (3) bản tổng hợp đóng góp ý kiến tại hội nghị "
         "kiểm điểm; (4) bản kê khai tài sản, thu nhập. Hồ sơ cá nhân được đóng sau mục "
-        "(15).</p>",
+        "({{ last_item }}).</p>",
         simple_table(["STT", "Họ và tên", "Chức vụ đảng", "Chức vụ chính quyền"],
                      ["{{ row.name }}", "{{ row.role }}", "{{ row.post }}"],
                      column_shares("leaders")),
