@@ -305,3 +305,14 @@ def test_the_list_of_leaders_is_signed_and_names_the_last_item(
         word = docx.Document(str(pdf.with_suffix(".docx")))
         cells = "\n".join(c.text for t in word.tables for row in t.rows for c in row.cells)
         assert "BÍ THƯ" in cells and "Nơi nhận" in cells
+
+
+def test_form_lines_are_not_stretched(prepared_qd366: PrepareResult) -> None:
+    """A form's own lines (class plain: 'Chi bộ đề xuất mức xếp loại chất lượng: …') are
+    flush left as in Word, so no word gap is widened to reach the margin (pypdf then
+    reads a widened gap as two spaces)."""
+    for name in ("mau-2b-hd-kd-dg-2025-ban-kiem-diem-ca-nhan-DV04.pdf",
+                 "mau-05-hd-kd-dg-2025-tu-danh-gia-ca-nhan-DV04.pdf"):
+        text = pdf_text(prepared_qd366.out / name)
+        stretched = [line for line in text.splitlines() if "  " in line.strip()]
+        assert not stretched, (name, stretched)
