@@ -131,6 +131,9 @@ def test_clerk_fixes_a_bad_row_builds_and_downloads(page: Any, tmp_path: Path) -
         with page.expect_download() as fetched:
             page.click("#ket-qua a[href$='mau-word.zip']")
         assert any(n.endswith(".docx") for n in zipfile.ZipFile(fetched.value.path()).namelist())
+        # named after the unit, never by its number in the server's database
+        assert fetched.value.suggested_filename == \
+            "chi-bo-trung-tam-cong-nghe-thong-tin-tinh-mau-word.zip"
 
         page.click("#dung form.start >> nth=1 >> button")  # the handouts, in their own job
         expect(page.locator("#dung .job .state").nth(1)).to_have_text("xong", timeout=180_000)
@@ -142,6 +145,9 @@ def test_clerk_fixes_a_bad_row_builds_and_downloads(page: Any, tmp_path: Path) -
 
         page.click("text=Xem hồ sơ")
         expect(page.locator(".outline li.item")).to_have_count(len(manifest["items"]))
+        # each item says its own "(1)": the list adds no "1." of its own
+        assert page.locator(".outline ol").evaluate(
+            "list => getComputedStyle(list).listStyleType") == "none"
         first = page.locator(".pages img").first
         expect(first).to_have_js_property("complete", True)
         assert first.evaluate("img => img.naturalWidth") > 500

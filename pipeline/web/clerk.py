@@ -36,6 +36,7 @@ from pipeline.profiles import (
     profile_for_year,
 )
 from pipeline.tables import WORKBOOK
+from pipeline.vntext import fold
 from pipeline.web.base import (
     App,
     attachment,
@@ -384,11 +385,17 @@ async def download(request: Request) -> Response:
         if not folder.is_dir():
             raise HTTPException(404, "Chưa có tệp này: hãy dựng trước.")
         data = await run_in_threadpool(_zip, folder, pattern)
-        return attachment(data, f"{unit.id}-{name}", media)
+        return attachment(data, f"{_file_name(unit.name)}-{name}", media)
     path = folder / pattern
     if not path.is_file():
         raise HTTPException(404, "Chưa có tệp này: hãy dựng trước.")
     return attachment(path, name, media)
+
+
+def _file_name(unit_name: str) -> str:
+    """The unit's name as the clerk reads it in a file name (chi-bo-truong-thpt-…): the
+    downloads of several units never look alike."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(unit_name).lower()).strip("-")[:60] or "don-vi"
 
 
 def _zip(folder: Path, pattern: str) -> bytes:
