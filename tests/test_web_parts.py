@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import io
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -339,3 +340,12 @@ def test_an_unexpected_error_is_a_page_in_vietnamese(tmp_path: Path,
     assert "Có lỗi trong chương trình" in page and "không bị mất" in page
     assert "Internal Server Error" not in page and "Traceback" not in page
     assert "FileNotFoundError" in caplog.text and "Nguyễn" not in caplog.text
+
+
+def test_the_regimes_are_offered_by_their_documents_newest_first(tmp_path: Path) -> None:
+    with running(Settings(tmp_path / "data")) as url, urllib.request.urlopen(url + "/") as answer:
+        page = answer.read().decode("utf-8")
+    options = re.findall(r'<option value="(qd[\w-]+)"[^>]*>([^<]+)</option>', page)
+    assert options[0] == ("qd366", "Quy định 366-QĐ/TW, Hướng dẫn 43-HD/BTCTW (từ năm 2025)")
+    assert [code for code, _ in options] == ["qd366", "qd124", "qd132-2022"]
+    assert all(label != code for code, label in options)

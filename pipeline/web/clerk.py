@@ -76,7 +76,19 @@ async def home(request: Request) -> Response:
     units = app.store.units(None if user.account is None else user.account.id)
     year = app.settings.clock().year
     return app.page(request, "home.html", units=units, kinds=KIND_NAMES, year=year,
-                    regimes=available_profiles(), regime=profile_for_year(year))
+                    regimes=regime_choices(), regime=profile_for_year(year))
+
+
+def regime_choices() -> list[tuple[str, str]]:
+    """(code, what the clerk reads) of each bundled regime, its documents and years, the
+    newest first."""
+    choices = []
+    for code in sorted(available_profiles(), key=lambda c: -load_profile(c).years[0]):
+        profile = load_profile(code)
+        first, last = profile.years
+        years = f"từ năm {first}" if last >= 2100 else f"năm {first}–{last}"
+        choices.append((code, f"{profile.title} ({years})" if first else profile.title))
+    return choices
 
 
 async def create_unit(request: Request) -> Response:
