@@ -62,7 +62,8 @@ def init_unit(folder: Path, kind: UnitType, year: int | None = None,
     }
     if not base:
         files[f"{load.SUB_UNITS}.csv"] = header_line(load.SUB_UNIT_COLUMNS)
-    if scored:
+    if scored:  # items (3), (5) are score summaries (diem-danh-gia), not Mẫu 3/4 grades
+        del files["danh-gia.yaml"]
         for stem in (load.MEMBER_BALLOTS, load.COMMITTEE_BALLOTS, load.COLLECTIVE_BALLOTS):
             del files[f"{stem}.csv"]
         files[f"{load.SCORES}.csv"] = header_line(load.SCORE_COLUMNS)

@@ -66,6 +66,11 @@ def test_init_writes_no_sample_document_numbers(tmp_path: Path) -> None:
         raw = yaml.safe_load((folder / "don-vi.yaml").read_text(encoding="utf-8"))
         assert not raw.get("van_ban"), raw.get("van_ban")
         assert raw["cap_tren"] == "Đảng bộ …"  # a placeholder, which the build then names
+        # Mẫu 3/4 grades are not part of Quy định 366: no file that the build would not read
+        assert not (folder / "danh-gia.yaml").exists()
+        assert "du-lieu.xlsx" in (folder / "HUONG-DAN.txt").read_text(encoding="utf-8")
+    init_unit(tmp_path / "qd124", UnitType.CHI_BO_CO_SO, 2024, "qd124", csv_files=True)
+    assert (tmp_path / "qd124" / "danh-gia.yaml").is_file()
 
 
 def test_a_clerks_own_column_is_read_past_with_a_note(unit_copy: Copy, tmp_path: Path) -> None:
