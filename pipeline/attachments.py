@@ -224,10 +224,6 @@ def _count_pages(data: bytes) -> tuple[int, str | None]:
     return count, None
 
 
-def image_problem(path: Path) -> str | None:
-    return _image_facts(path)[0]
-
-
 EXIF_ORIENTATION = 0x0112
 TURNED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 

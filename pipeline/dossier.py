@@ -9,7 +9,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import re
 import threading
 import time
 from collections import Counter
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from pipeline.cache import BUILT_MAGIC, FormCache, cache_folder, engine_salt
 from pipeline.chunks import join_pdfs
 from pipeline.errors import HosoError, InputError, Problem, UsageError
-from pipeline.forms import FormDoc, FormRequest, build_form
+from pipeline.forms import FormDoc, FormRequest, build_form, reviewed_members
 from pipeline.load import UNIT_FILE, load_unit, regime_hint
 from pipeline.memory import collect_less_from_now, fewer_collections, return_freed_memory
 from pipeline.model import Unit
@@ -38,7 +37,7 @@ from pipeline.profiles import (
 )
 from pipeline.progress import Monotonic, ProgressCallback, notify, silent
 from pipeline.render import Renderer
-from pipeline.rules import Assessment, Finding, Severity, assess, under_review
+from pipeline.rules import Assessment, Finding, Severity, assess
 from pipeline.unfilled import Unfilled, unfilled_fields
 from pipeline.vntext import fold
 from pipeline.zygote import Zygote, ZygoteChild
@@ -293,7 +292,7 @@ def _subjects(unit: Unit, per: str | None, params: RuleParams) -> list[str | Non
     if per == "section":
         return [s.code for s in unit.sections_with_cells]
     if per == "member":
-        return [m.code for m in unit.members if under_review(m, unit.review_date, params)]
+        return [m.code for m in reviewed_members(unit, None, params)]
     voting: list[str | None] = [s.code for s in unit.sub_units if unit.members_of(s.code)]
     if per == "cell":
         return voting or [None]
@@ -320,19 +319,18 @@ def rendered_keys(forms: list[FormDoc]) -> Rendered:
 class PrepareResult:
     out: Path
     files: tuple[str, ...]
+    # Each handout written, by its file stem, with the member code of a member's own copy
+    # of a file for all (mau-2a-…-DV01 of mau-2a-2b-…), else None.
+    handouts: tuple[tuple[str, str | None], ...] = ()
 
     def summary(self) -> list[str]:
         """One line per handout form (each written as PDF and Word): the file for all, and
         how many personal copies (mau-2a-…-DV01.pdf …) there are."""
         shared: set[str] = set()
         copies: Counter[str] = Counter()
-        for name in self.files:
-            stem, _, kind = name.rpartition(".")
-            head, _, code = stem.rpartition("-")
-            if kind != "pdf":
-                continue
-            if head and _PERSON_CODE.fullmatch(code):
-                copies[head] += 1
+        for stem, member in self.handouts:
+            if member:
+                copies[stem.removesuffix(f"-{member}")] += 1
             else:
                 shared.add(stem)
         lines = []
@@ -341,9 +339,6 @@ class PrepareResult:
                 ([f"{copies[stem]} bản riêng từng người"] if copies[stem] else [])
             lines.append(f"{stem}: {' và '.join(parts)}")
         return lines
-
-
-_PERSON_CODE = re.compile(r"[A-ZĐ]+\d+")
 
 
 def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = None,
@@ -367,6 +362,7 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
     joined = [h.form for h in handouts if h.joins]
     parts: dict[str, list[Path]] = {form.form: [] for form in joined}
     heard = Monotonic(progress, len(handouts))
+    written: list[tuple[str, str | None]] = []
     jobs = pool_size(jobs, len(own))
     with staged_output(target, "prepare", forbidden=unit_dir,
                        committed=lambda: notify(progress, "write", 1, 1)) as staging, \
@@ -377,15 +373,17 @@ def prepare(unit_dir: Path, out: Path | None = None, profile_name: str | None = 
                                  heard.after(start), cache, pool=pool)
             for f in batch:
                 own_file = _put_handout(staging, f.form, f.numbered, f.docx)
-                if f.form.form in parts and f.form.subject:
+                copy = f.form.form in parts and f.form.subject
+                if copy:
                     parts[f.form.form].append(own_file)
+                written.append((own_file.stem, f.form.subject if copy else None))
             del batch
         for index, form in enumerate(joined, start=len(own)):
             pdf, docx = joined_handout(form, parts[form.form], renderer, cache)
-            _put_handout(staging, form, pdf, docx)
+            written.append((_put_handout(staging, form, pdf, docx).stem, None))
             notify(heard, "render", index + 1, len(handouts))
         notify(progress, "write", 0, 1)
-    return PrepareResult(target, tuple(sorted(staging.names)))
+    return PrepareResult(target, tuple(sorted(staging.names)), tuple(written))
 
 
 PREPARE_BATCH = 256  # forms rendered, then written, at a time

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -39,7 +38,7 @@ from pipeline.rules import (
     ratings_under,
     under_review,
 )
-from pipeline.scoring import GENERAL_MAX, RESULTS_MAX, Kind, points
+from pipeline.scoring import Kind, points
 from pipeline.vntext import date_words, fold, header_date, number, short_date
 
 # Document-type codes of the number line (typography.md "Dates and numbers").
@@ -481,27 +480,6 @@ def _proposed_no_higher(b: PartB, rated: Level | None) -> PartB:
     return b
 
 
-def score_rows(entry: ScoreEntry | None) -> tuple[tuple[str, str, str, str], ...]:
-    """Part B of Mẫu 01 / 2A–2C / 05 (Hướng dẫn 43): each group of criteria with its
-    maximum, the self-score and the reviewed score; blank cells to fill in by hand."""
-
-    def shown(value: Decimal | None) -> str:
-        return points(value) if value is not None else ""
-
-    reviewed = entry is not None and entry.reviewed
-    general = entry.sheet.general if reviewed and entry else None
-    results = entry.sheet.results if reviewed and entry else None
-    return (
-        ("I. Tiêu chí chung", points(GENERAL_MAX),
-         shown(entry.self_general if entry else None), shown(general)),
-        ("II. Kết quả thực hiện nhiệm vụ", points(RESULTS_MAX),
-         shown(entry.self_results if entry else None), shown(results)),
-        ("Tổng cộng", points(GENERAL_MAX + RESULTS_MAX),
-         shown(entry.self_total if entry else None),
-         shown(entry.sheet.total if reviewed and entry else None)),
-    )
-
-
 def _grid(r: FormRequest, kind: str) -> dict[str, Any] | None:
     """Mẫu 3 / Mẫu 4 of the unit, or of one chi bộ trực thuộc when `r.subject` is set."""
     unit, a = r.unit, r.a
@@ -567,7 +545,6 @@ def _person_sheet(r: FormRequest, member: Member, rating: Rating | None) -> dict
         "cell_line": names.get(member.cell, unit.name) if member.cell else unit.name,
         "label": r.profile.label(r.form, kind.value, "lanh_dao" if manager else "dang_vien"),
         "kind": kind.label,
-        "score_rows": score_rows(entry),
         "tasks": _task_line(entry),
         "headings": catalogue().sections(heading_set(
             r.profile.headings(), kind.value if r.profile.rules.scored

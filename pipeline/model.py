@@ -258,7 +258,7 @@ class Unit:
     quarters: tuple[QuarterScore, ...] = field(default=())  # tu-danh-gia-quy (Điều 15.1)
 
     def quarters_of(self, member: str) -> tuple[QuarterScore, ...]:
-        return tuple(q for q in self.quarters if q.member == member)
+        return self._quarters_by_member.get(member, ())
 
     def score_for(self, subject: str, collective: bool = False,
                   committee: bool = False) -> ScoreEntry | None:
@@ -297,6 +297,13 @@ class Unit:
         for m in self.members:
             index.setdefault(m.cell, []).append(m)
         return {cell: tuple(members) for cell, members in index.items()}
+
+    @cached_property
+    def _quarters_by_member(self) -> dict[str, tuple[QuarterScore, ...]]:
+        index: dict[str, list[QuarterScore]] = {}
+        for q in self.quarters:
+            index.setdefault(q.member, []).append(q)
+        return {member: tuple(quarters) for member, quarters in index.items()}
 
     @cached_property
     def _person_ballots_by_key(self) -> dict[tuple[str, str | None, bool], PersonBallot]:

@@ -50,7 +50,6 @@ COLUMNS: dict[str, tuple[float, ...]] = {
     "award_cells": (8, 32, 35, 25),
     "award": (8, 42, 50),
     "leaders": (8, 32, 30, 30),
-    "score_part": (46, 18, 18, 18),
     "quarters": (14, 22, 28, 14, 22),
     "checklist": (10, 62, 28),
     "ballot": (7, 22, 19, 13, 13, 13, 13),

@@ -529,17 +529,6 @@ def quarters_table(quarters: str) -> str:
             + row_tag("endfor") + "</table>")
 
 
-def score_part(rows: str) -> str:
-    """Part B of Mẫu 01, 2A/2B/2C and 05 (the score_part macro)."""
-    return (f'<table class="grid" data-widths="{column_shares("score_part")}">'
-            "<tr><th>Nội dung đánh giá</th>"
-            "<th>Điểm tối đa</th><th>Tự chấm</th><th>Thẩm định</th></tr>"
-            + row_tag(f"for row in {rows}")
-            + '<tr><td>{{ row[0] }}</td><td class="num">{{ row[1] }}</td>'
-            '<td class="num">{{ row[2] }}</td><td class="num">{{ row[3] }}</td></tr>'
-            + row_tag("endfor") + "</table>")
-
-
 def score_summary() -> str:
     """Items (3) and (5) under Quy định 366 (_tong_hop_diem.html)."""
     return issued(

@@ -82,10 +82,10 @@ async def home(request: Request) -> Response:
 def regime_choices() -> list[tuple[str, str]]:
     """(code, what the clerk reads) of each bundled regime, its documents and years, the
     newest first."""
+    profiles = [load_profile(code) for code in available_profiles()]
     choices = []
-    for code in sorted(available_profiles(), key=lambda c: -load_profile(c).years[0]):
-        profile = load_profile(code)
-        first, last = profile.years
+    for profile in sorted(profiles, key=lambda p: -p.years[0]):
+        code, (first, last) = profile.id, profile.years
         years = f"từ năm {first}" if last >= 2100 else f"năm {first}–{last}"
         choices.append((code, f"{profile.title} ({years})" if first else profile.title))
     return choices
